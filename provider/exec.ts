@@ -1,0 +1,74 @@
+// Running external tools (nix, ssh, virsh, qemu-img): always an argument array, never a shell.
+// Behind an interface so that pure logic can be unit-tested with a recording fake.
+import { execa } from "execa";
+
+export interface RunOptions {
+  env?: Record<string, string | undefined>;
+  input?: string;
+  cwd?: string;
+  timeoutMs?: number;
+  /** Called for each stderr line as it arrives (progress streaming). */
+  onStderrLine?: (line: string) => void;
+}
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export type Runner = (cmd: string, args: readonly string[], opts?: RunOptions) => Promise<RunResult>;
+
+/** A tool exited non-zero. The message carries the command line and the end of its stderr. */
+export class CommandError extends Error {
+  constructor(
+    readonly cmd: string,
+    readonly args: readonly string[],
+    readonly result: RunResult,
+  ) {
+    const tail = result.stderr.trim().split("\n").slice(-20).join("\n");
+    super(`${cmd} ${args.join(" ")} failed with exit code ${result.exitCode}${tail ? `:\n${tail}` : ""}`);
+    this.name = "CommandError";
+  }
+}
+
+export const execaRunner: Runner = async (cmd, args, opts = {}) => {
+  const child = execa(cmd, args, {
+    reject: false,
+    env: opts.env ?? {},
+    extendEnv: true,
+    cwd: opts.cwd,
+    input: opts.input ?? "",
+    timeout: opts.timeoutMs,
+    stripFinalNewline: false,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (opts.onStderrLine && child.stderr) {
+    const onLine = opts.onStderrLine;
+    let partial = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      const lines = (partial + chunk.toString("utf8")).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) onLine(line);
+    });
+    child.stderr.on("end", () => partial && onLine(partial));
+  }
+  const r = await child;
+  if (r.failed && r.exitCode === undefined) {
+    // Could not start at all (ENOENT) or killed by the timeout.
+    throw new Error(`${cmd}: ${r.shortMessage}`);
+  }
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+};
+
+/** Run and throw a CommandError unless the exit code is 0. */
+export async function runChecked(
+  run: Runner,
+  cmd: string,
+  args: readonly string[],
+  opts?: RunOptions,
+): Promise<RunResult> {
+  const r = await run(cmd, args, opts);
+  if (r.exitCode !== 0) throw new CommandError(cmd, args, r);
+  return r;
+}

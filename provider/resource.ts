@@ -1,0 +1,68 @@
+// What one resource type of the nixlab provider implements. The plugin (plugin.ts) does the
+// protocol work around it: secrets, unknowns, validation, and the mapping to gRPC results.
+import type * as z from "zod";
+import type { Logger } from "./engine-log";
+import type { Runner } from "./exec";
+
+export interface Context {
+  urn: string;
+  /** The resource's name (last URN segment). */
+  name: string;
+  log: Logger;
+  run: Runner;
+}
+
+export interface Diff {
+  changes: boolean;
+  /** Input keys whose change needs a replacement. */
+  replaces: string[];
+  deleteBeforeReplace?: boolean;
+}
+
+export interface ResourceDefinition<I, S extends Record<string, unknown>> {
+  /** nixlab:<module>:<Type> */
+  token: string;
+  /** Validates and normalises inputs; runs in Check, before anything is touched. */
+  inputs: z.ZodType<I>;
+  /** Input keys that are always secret (also when the program passed them plainly). */
+  secretInputs?: readonly string[];
+  /** Input keys whose change replaces the resource (also used while values are still unknown). */
+  replaceOnChanges: readonly string[];
+  /** Extra validation needing effects (does the file exist? does the network exist?), in Check. */
+  preflight?(ctx: Context, news: I): Promise<{ property: string; reason: string }[]>;
+  diff(ctx: Context, id: string, olds: S, news: I): Promise<Diff>;
+  create(ctx: Context, news: I): Promise<{ id: string; state: S }>;
+  /** The current state, or null when the resource no longer exists. */
+  read(ctx: Context, id: string, state: S): Promise<{ id: string; state: S } | null>;
+  update(ctx: Context, id: string, olds: S, news: I): Promise<S>;
+  delete(ctx: Context, id: string, state: S): Promise<void>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds definitions of every input/state type
+export type AnyResourceDefinition = ResourceDefinition<any, any>;
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The common diff: which of `keys` changed between the old state and the new inputs; a change in
+ * a replaceOnChanges key replaces.
+ */
+export function diffKeys(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+  keys: readonly string[],
+  replaceOnChanges: readonly string[],
+): Diff {
+  const changed = keys.filter((k) => !same(olds[k], news[k]));
+  return { changes: changed.length > 0, replaces: changed.filter((k) => replaceOnChanges.includes(k)) };
+}
+
+/** "disks[1].size: expected a number" lines from a zod error, one per issue. */
+export function zodFailures(error: z.ZodError): { property: string; reason: string }[] {
+  return error.issues.map((issue) => ({
+    property: issue.path
+      .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+      .join(""),
+    reason: issue.message,
+  }));
+}

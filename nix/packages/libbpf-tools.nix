@@ -1,0 +1,85 @@
+# libbpf-tools: the CO-RE (compile once, run everywhere) rewrites of the BCC tools
+# (biolatency, biosnoop, ext4slower, offcputime, ...). They need no LLVM or kernel
+# headers on the machine under test, unlike the Python tools in pkgs.bcc.
+#
+# Built from the libbpf-tools/ directory of the BCC release, with its git submodules
+# (the libbpf and bpftool it builds itself). The tag+hash pair (fetchSubmodules = true) is
+# the one published in github.com/linux-kdevops/nixos-qemu, pkgs/libbpf-tools.nix
+# (commit b5ca46dc); not recomputed here. pkgs.bcc's own src is fetched without
+# submodules, so it cannot be reused.
+#
+# The binaries are installed with a "libbpf-" prefix (libbpf-biolatency, ...): pkgs.bcc
+# puts tools of the same names on PATH, and the two must not shadow each other.
+{
+  lib,
+  stdenv,
+  fetchFromGitHub,
+  llvmPackages,
+  elfutils,
+  zlib,
+  pkg-config,
+}:
+
+stdenv.mkDerivation rec {
+  pname = "libbpf-tools";
+  version = "0.36.1";
+
+  src = fetchFromGitHub {
+    owner = "iovisor";
+    repo = "bcc";
+    tag = "v${version}";
+    fetchSubmodules = true;
+    hash = "sha256-yfIyV+NKaSYMNjqFpxPwCgetPacC8OrBBGxRG3P2z0o=";
+  };
+
+  sourceRoot = "${src.name}/libbpf-tools";
+
+  nativeBuildInputs = [
+    llvmPackages.clang # compiles the BPF objects (-target bpf)
+    llvmPackages.llvm # llvm-strip for the BPF objects
+    pkg-config
+  ];
+
+  buildInputs = [
+    elfutils # libelf
+    zlib
+  ];
+
+  # The BPF programs are compiled with clang for the BPF target, where these hardening
+  # flags do not apply and make clang fail.
+  hardeningDisable = [
+    "stackprotector"
+    "zerocallusedregs"
+  ];
+
+  # blazesym (symbolisation) would be built with cargo inside the build: off.
+  makeFlags = [
+    "USE_BLAZESYM=0"
+    "prefix=${placeholder "out"}"
+  ];
+
+  enableParallelBuilding = true;
+
+  postInstall = ''
+    for tool in "$out"/bin/*; do
+      name=$(basename "$tool")
+      if [ -L "$tool" ]; then
+        target=$(basename "$(readlink "$tool")")
+        ln -sfn "libbpf-$target" "$out/bin/libbpf-$name"
+        rm "$tool"
+      else
+        mv "$tool" "$out/bin/libbpf-$name"
+      fi
+    done
+  '';
+
+  meta = {
+    description = "Standalone libbpf (CO-RE) versions of the BCC tracing tools";
+    homepage = "https://github.com/iovisor/bcc/tree/master/libbpf-tools";
+    license = with lib.licenses; [
+      lgpl21Only
+      bsd2
+    ];
+    platforms = lib.platforms.linux;
+  };
+}

@@ -82,7 +82,10 @@ export class NixlabProvider implements provider.Provider {
       const changed = Object.keys(newPlain as Props).filter(
         (k) => JSON.stringify((newPlain as Props)[k]) !== JSON.stringify((oldState as Props)[k]),
       );
-      return { changes: changed.length > 0, replaces: changed.filter((k) => def.replaceOnChanges.includes(k)) };
+      return {
+        changes: changed.length > 0,
+        replaces: changed.filter((k) => def.replaceOnChanges.includes(k)),
+      };
     }
     const { inputs } = this.parse(def, news);
     const d = await def.diff(this.context(urn), id, oldState as Props, inputs);

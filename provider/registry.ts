@@ -1,13 +1,18 @@
 // Every resource type the nixlab provider serves, by domain.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { activationResource } from "./host/activation";
+import { buildResource } from "./nix/build";
+import { copyResource } from "./nix/copy";
 import type { AnyResourceDefinition } from "./resource";
 
 function packageVersion(): string {
   // dist/provider/registry.js and provider/registry.ts are both two levels below the root.
   for (const up of ["../..", ".."]) {
     try {
-      return (JSON.parse(readFileSync(path.join(__dirname, up, "package.json"), "utf8")) as { version: string }).version;
+      return (
+        JSON.parse(readFileSync(path.join(__dirname, up, "package.json"), "utf8")) as { version: string }
+      ).version;
     } catch {
       // try the next candidate
     }
@@ -17,4 +22,10 @@ function packageVersion(): string {
 
 export const providerVersion = packageVersion();
 
-export const definitions: AnyResourceDefinition[] = [];
+export const definitions: AnyResourceDefinition[] = [
+  // nix
+  buildResource,
+  copyResource,
+  // host
+  activationResource,
+];

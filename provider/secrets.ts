@@ -1,6 +1,11 @@
 // Secret, unknown and output-value markers as the engine sends them to a provider that
 // accepts secrets: secret inputs arrive wrapped, preview-time unknowns as a sentinel string.
-import { specialOutputValueSig, specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
+import {
+  specialOutputValueSig,
+  specialSecretSig,
+  specialSigKey,
+  unknownValue,
+} from "@pulumi/pulumi/runtime/rpc";
 
 type Wrapped = Record<string, unknown>;
 

@@ -1,0 +1,66 @@
+// The shell scripts that run on the host during an activation. Fixed text: every value reaches
+// them as a positional argument (quoted by remoteCommand), never spliced into the script.
+//
+// Rollback has two halves, as in deploy-rs' "magic rollback":
+//  - activation fails (switch-to-configuration exits non-zero): the script itself switches back
+//    to the previous generation at once;
+//  - activation succeeds but the deployer cannot reach the host again (network or sshd broken by
+//    the new generation): a watchdog started before the switch rolls back by itself unless the
+//    deployer confirms, over a new SSH connection, within the timeout.
+
+/** $1 profile → prints the current generation's store path (empty when there is none). */
+export const currentGenerationScript =
+  'p=$(readlink -f "$1" 2>/dev/null) && [ -e "$p" ] && printf "%s\\n" "$p"; exit 0';
+
+/**
+ * $1 profile  $2 closure  $3 action  $4 previous (may be empty)  $5 confirm file  $6 timeout (s)
+ * $7 set-profile (1/0)  $8 rollback (1/0)
+ * Exit 0: activated (watchdog armed when rollback is on); 10: activation failed and rolled back;
+ * 11: activation failed, no rollback possible or wanted.
+ */
+export const activateScript = `
+set -u
+profile=$1 closure=$2 action=$3 prev=$4 confirm=$5 timeout=$6 setprofile=$7 rollback=$8
+rm -f "$confirm" "$confirm.done" "$confirm.rolled-back"
+if [ "$rollback" = 1 ] && [ -n "$prev" ]; then
+  # The watchdog, detached so that it outlives a dropped connection. Its clock starts when the
+  # activation has finished (.done), or after an hour if this session dies before that.
+  setsid sh -c '
+    n=0; while [ ! -e "$2.done" ] && [ $n -lt 3600 ]; do sleep 1; n=$((n+1)); done
+    sleep "$1"
+    if [ ! -e "$2" ]; then
+      if [ "$6" = 1 ]; then nix-env -p "$3" --set "$4"; fi
+      "$4/bin/switch-to-configuration" "$5"
+      echo "no confirmation within $1 s" > "$2.rolled-back"
+    fi
+    rm -f "$2" "$2.done"
+  ' watchdog "$timeout" "$confirm" "$profile" "$prev" "$action" "$setprofile" </dev/null >/dev/null 2>&1 &
+  echo "NIXLAB-WATCHDOG $!"
+fi
+if [ "$setprofile" = 1 ]; then nix-env -p "$profile" --set "$closure" || { touch "$confirm" "$confirm.done"; exit 11; }; fi
+if "$closure/bin/switch-to-configuration" "$action"; then
+  touch "$confirm.done"
+  echo NIXLAB-ACTIVATED
+  exit 0
+fi
+status=$?
+touch "$confirm" "$confirm.done" # disarm the watchdog: any rollback happens here, now
+echo "NIXLAB-ACTIVATION-FAILED $status"
+if [ "$rollback" = 1 ] && [ -n "$prev" ]; then
+  if [ "$setprofile" = 1 ]; then nix-env -p "$profile" --set "$prev"; fi
+  if "$prev/bin/switch-to-configuration" "$action"; then echo NIXLAB-ROLLED-BACK; exit 10; fi
+  echo NIXLAB-ROLLBACK-FAILED
+fi
+exit 11
+`;
+
+/** $1 confirm file → confirm the activation (the watchdog stands down). */
+export const confirmScript = 'touch "$1"';
+
+/** $1 confirm file → prints why the watchdog rolled back, if it did. */
+export const rolledBackScript = 'cat "$1.rolled-back" 2>/dev/null; exit 0';
+
+/** switch-to-configuration actions (as nixos-rebuild): which of them set the system profile. */
+export const actions = ["switch", "boot", "test", "dry-activate"] as const;
+export type Action = (typeof actions)[number];
+export const setsProfile = (a: Action): boolean => a === "switch" || a === "boot";

@@ -1,0 +1,108 @@
+// Reaching a host over SSH: the connection inputs, the ssh options they mean, the temporary
+// key and known_hosts files (0600, in a private directory, removed afterwards), and quoting
+// for commands the remote shell will parse.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import * as z from "zod";
+
+export const sshConnection = z.object({
+  host: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[?[0-9a-fA-F:.]+\]?$/,
+      "must be a host name or IP address",
+    ),
+  user: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, "must be a user name")
+    .default("root"),
+  port: z.number().int().min(1).max(65535).default(22),
+  /** Private key (OpenSSH format). Kept as a Pulumi secret; written to a 0600 temp file only while in use. */
+  privateKey: z.string().min(1).optional(),
+  /** Or a key file already on this machine. */
+  identityFile: z
+    .string()
+    .refine((p) => path.isAbsolute(p), "must be an absolute path")
+    .refine((p) => !/\s/.test(p), "must not contain white space (NIX_SSHOPTS is split on it)")
+    .optional(),
+  /** known_hosts lines for the host. */
+  knownHosts: z.string().optional(),
+  /** strict: the host key must be known; accept-new: trust on first use; off: no checking (tests only). */
+  hostKeyChecking: z.enum(["strict", "accept-new", "off"]).default("strict"),
+  connectTimeoutSeconds: z.number().int().min(1).max(600).default(10),
+});
+export type SshConnection = z.infer<typeof sshConnection>;
+
+export interface SshMaterial {
+  keyFile?: string;
+  knownHostsFile?: string;
+}
+
+/** ssh options (without the destination) for a connection. */
+export function sshOptions(c: SshConnection, m: SshMaterial): string[] {
+  // No connection sharing: a confirmation after an activation must prove a *new* login works.
+  const opts = [
+    "-p",
+    String(c.port),
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    `ConnectTimeout=${c.connectTimeoutSeconds}`,
+  ];
+  opts.push("-o", "ControlMaster=no", "-o", "ControlPath=none");
+  const key = m.keyFile ?? c.identityFile;
+  if (key) opts.push("-i", key, "-o", "IdentitiesOnly=yes");
+  if (m.knownHostsFile) opts.push("-o", `UserKnownHostsFile=${m.knownHostsFile}`);
+  switch (c.hostKeyChecking) {
+    case "strict":
+      opts.push("-o", "StrictHostKeyChecking=yes");
+      break;
+    case "accept-new":
+      opts.push("-o", "StrictHostKeyChecking=accept-new");
+      break;
+    case "off":
+      opts.push(
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "LogLevel=ERROR",
+      );
+      break;
+  }
+  return opts;
+}
+
+export const destination = (c: SshConnection): string => `${c.user}@${c.host}`;
+
+/** POSIX shell single-quoting: the remote sshd hands the command line to the user's shell. */
+export const shellQuote = (s: string): string =>
+  /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+
+export const remoteCommand = (argv: readonly string[]): string => argv.map(shellQuote).join(" ");
+
+/** Run `fn` with the key and known_hosts written to private temp files; remove them after. */
+export async function withSshMaterial<T>(c: SshConnection, fn: (m: SshMaterial) => Promise<T>): Promise<T> {
+  if (!c.privateKey && !c.knownHosts) return fn({});
+  const dir = mkdtempSync(path.join(tmpdir(), "nixlab-ssh-"));
+  try {
+    const m: SshMaterial = {};
+    if (c.privateKey) {
+      m.keyFile = path.join(dir, "id");
+      writeFileSync(m.keyFile, c.privateKey.endsWith("\n") ? c.privateKey : `${c.privateKey}\n`, {
+        mode: 0o600,
+      });
+    }
+    if (c.knownHosts) {
+      m.knownHostsFile = path.join(dir, "known_hosts");
+      writeFileSync(m.knownHostsFile, c.knownHosts.endsWith("\n") ? c.knownHosts : `${c.knownHosts}\n`, {
+        mode: 0o600,
+      });
+    }
+    return await fn(m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,93 @@
+// virsh, one connection URI per resource. Every call is an argument array (never a shell);
+// XML goes in on stdin (`/dev/stdin` as the file argument: virsh reads it locally and sends the
+// document over its connection, so the same works for qemu+ssh:// URIs).
+import { CommandError, type Runner, type RunResult, runChecked } from "../exec";
+
+export const defaultUri = "qemu:///system";
+
+/** `qemu:///system`, `qemu+unix:///system`, `test:///default`: no host part, this machine. */
+export function isLocalUri(uri: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\/\//i.test(uri);
+}
+
+/** The full virsh argument list for one command against `uri`. */
+export function virshArgs(uri: string, args: readonly string[]): string[] {
+  return ["-q", "-c", uri, ...args];
+}
+
+/** Does a failed virsh call say that the object does not exist (rather than any other failure)? */
+export function isNotFound(result: RunResult): boolean {
+  return /failed to get (domain|vol|pool|network)\b|not found: no (domain|storage vol|storage pool|network) with matching|cannot stat file/i.test(
+    result.stderr,
+  );
+}
+
+export interface VirshOptions {
+  /** Per-call timeout; a hung connection (ssh) must not hang the deployment. */
+  timeoutMs?: number;
+}
+
+export class Virsh {
+  readonly local: boolean;
+  constructor(
+    readonly run: Runner,
+    readonly uri: string = defaultUri,
+    readonly opts: VirshOptions = {},
+  ) {
+    this.local = isLocalUri(uri);
+  }
+
+  /** Run a command; throw a CommandError unless it succeeds. Returns stdout. */
+  async exec(args: readonly string[], input?: string): Promise<string> {
+    const r = await runChecked(this.run, "virsh", virshArgs(this.uri, args), {
+      input,
+      timeoutMs: this.opts.timeoutMs ?? 10 * 60_000,
+    });
+    return r.stdout;
+  }
+
+  /** Run a command and return its result, whatever the exit code. */
+  async attempt(args: readonly string[], input?: string): Promise<RunResult> {
+    return await this.run("virsh", virshArgs(this.uri, args), {
+      input,
+      timeoutMs: this.opts.timeoutMs ?? 10 * 60_000,
+    });
+  }
+
+  /** stdout of a dumpxml-like call, or null when the object does not exist. */
+  async dumpOrNull(args: readonly string[]): Promise<string | null> {
+    const r = await this.attempt(args);
+    if (r.exitCode === 0) return r.stdout;
+    if (isNotFound(r)) return null;
+    throw new CommandError("virsh", virshArgs(this.uri, args), r);
+  }
+
+  /** `virsh <cmd> /dev/stdin [...rest]` with the XML document on stdin. */
+  async withXml(cmd: string, xml: string, before: readonly string[] = [], after: readonly string[] = []) {
+    return await this.exec([cmd, ...before, "/dev/stdin", ...after], xml);
+  }
+
+  /** One name per line (`--name` listings). */
+  async names(args: readonly string[]): Promise<string[]> {
+    return (await this.exec(args))
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l.length > 0);
+  }
+
+  /** Key/value lines of `dominfo`, `pool-info`, `net-info`. */
+  async info(args: readonly string[]): Promise<Record<string, string> | null> {
+    const out = await this.dumpOrNull(args);
+    if (out === null) return null;
+    return parseInfo(out);
+  }
+}
+
+export function parseInfo(out: string): Record<string, string> {
+  const info: Record<string, string> = {};
+  for (const line of out.split("\n")) {
+    const i = line.indexOf(":");
+    if (i > 0) info[line.slice(0, i).trim()] = line.slice(i + 1).trim();
+  }
+  return info;
+}

@@ -1,0 +1,202 @@
+// nixlab:nix:Build — builds a flake attribute and keeps its closure alive with a GC root.
+//
+// Drift detection keys on the derivation path: diff evaluates `<attr>.drvPath` (cheap, builds
+// nothing), so any change that reaches the derivation — a module, a pinned input — shows as an
+// update in `pulumi preview`, and an unchanged derivation is a no-op that starts no build.
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync } from "node:fs";
+import * as path from "node:path";
+import * as z from "zod";
+import { runChecked } from "../exec";
+import { type Context, diffKeys, type ResourceDefinition } from "../resource";
+import {
+  buildArgs,
+  evalDrvPathArgs,
+  type FlakeTarget,
+  outLinks,
+  parseBuildJson,
+  pathInfoArgs,
+} from "./commands";
+import { defaultGcRootDir, isStoreLink, removeRoots, rootBaseName } from "./gc-roots";
+import { parsePathInfo } from "./path-info";
+import { BuildProgress, drvName } from "./progress";
+
+const attrPath = /^[A-Za-z_][A-Za-z0-9_'-]*(\.([A-Za-z_][A-Za-z0-9_'-]*|"[^"]*"))*$/;
+
+export const buildInputs = z.object({
+  flake: z
+    .string()
+    .min(1, "must name a flake")
+    .refine((f) => !f.startsWith("."), "must be absolute: a flake reference or an absolute path"),
+  attribute: z.string().regex(attrPath, "must be an attribute path such as packages.x86_64-linux.default"),
+  overrideInputs: z
+    .record(z.string().regex(/^[A-Za-z0-9_/-]+$/, "must be an input name"), z.string().min(1))
+    .default({}),
+  extraArgs: z.array(z.string()).default([]),
+  system: z
+    .string()
+    .regex(/^[a-z0-9_]+-[a-z0-9_]+$/, "must be a Nix system such as x86_64-linux")
+    .optional(),
+  /** Outputs to build and root: names, or ["*"] for all (default: the derivation's default outputs). */
+  outputNames: z
+    .array(z.string().regex(/^(\*|[A-Za-z0-9_-]+)$/, "must be an output name or *"))
+    .min(1)
+    .optional(),
+  /** Where the GC root links go (default: $NIXLAB_STATE_DIR/gcroots or ~/.local/state/nixlab/gcroots). */
+  gcRootDir: z
+    .string()
+    .refine((d) => path.isAbsolute(d), "must be an absolute path")
+    .optional(),
+});
+export type BuildInputs = z.infer<typeof buildInputs>;
+
+export interface BuildState extends Record<string, unknown> {
+  flake: string;
+  attribute: string;
+  overrideInputs: Record<string, string>;
+  extraArgs: string[];
+  system?: string;
+  gcRootDir?: string;
+  outputNames?: string[];
+  drvPath: string;
+  /** The `out` output (or the first one). */
+  outPath: string;
+  outputs: Record<string, string>;
+  closureSize: number;
+  narHash: string;
+  /** output name → GC root link */
+  gcRoots: Record<string, string>;
+}
+
+const inputKeys = [
+  "flake",
+  "attribute",
+  "overrideInputs",
+  "extraArgs",
+  "system",
+  "gcRootDir",
+  "outputNames",
+] as const;
+
+const target = (i: BuildInputs): FlakeTarget => ({
+  flake: i.flake,
+  attribute: i.attribute,
+  overrideInputs: i.overrideInputs,
+  extraArgs: i.extraArgs,
+  system: i.system,
+  outputs: i.outputNames,
+});
+
+export async function evalDrvPath(ctx: Context, i: BuildInputs): Promise<string> {
+  const r = await ctx.run("nix", evalDrvPathArgs(target(i)));
+  if (r.exitCode !== 0) {
+    throw new Error(
+      `evaluating ${i.flake}#${i.attribute} failed:\n${r.stderr.trim().split("\n").slice(-15).join("\n")}`,
+    );
+  }
+  return r.stdout.trim();
+}
+
+async function build(ctx: Context, id: string, i: BuildInputs): Promise<BuildState> {
+  const rootDir = i.gcRootDir ?? defaultGcRootDir();
+  mkdirSync(rootDir, { recursive: true });
+  const base = path.join(rootDir, rootBaseName(ctx.name, id));
+  const progress = new BuildProgress();
+  const started = Date.now();
+  let built = 0;
+  const r = await ctx.run("nix", buildArgs(target(i), base), {
+    onStderrLine: (line) => {
+      const ev = progress.feed(line);
+      if (ev?.kind === "building") ctx.log.status(`building ${drvName(ev.drvPath)}`);
+      if (ev?.kind === "built") built++;
+      if (ev?.kind === "progress" && ev.expected > 0) {
+        ctx.log.status(
+          `${ev.done}/${ev.expected} derivations built${ev.running ? `, ${ev.running} running` : ""}`,
+        );
+      }
+    },
+  });
+  if (r.exitCode !== 0) {
+    throw new Error(
+      `nix build of ${i.flake}#${i.attribute} failed:\n${progress.report() || r.stderr.trim()}`,
+    );
+  }
+  const result = parseBuildJson(r.stdout);
+  const outputs = result.outputs;
+  const outPath = outputs.out ?? Object.values(outputs)[0];
+  if (!outPath) throw new Error(`nix build of ${i.attribute} produced no outputs`);
+  if (built > 0)
+    ctx.log.info(`built ${built} derivation(s) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+  const info = parsePathInfo(
+    (await runChecked(ctx.run, "nix", pathInfoArgs([outPath], { closureSize: true }))).stdout,
+  )[0];
+  const links = outLinks(base, Object.keys(outputs));
+  for (const [name, link] of Object.entries(links)) {
+    if (!isStoreLink(link))
+      throw new Error(`nix build did not create the GC root ${link} for output ${name}`);
+  }
+  return {
+    flake: i.flake,
+    attribute: i.attribute,
+    overrideInputs: i.overrideInputs,
+    extraArgs: i.extraArgs,
+    ...(i.system ? { system: i.system } : {}),
+    ...(i.gcRootDir ? { gcRootDir: i.gcRootDir } : {}),
+    ...(i.outputNames ? { outputNames: i.outputNames } : {}),
+    drvPath: result.drvPath,
+    outPath,
+    outputs,
+    closureSize: info?.closureSize ?? 0,
+    narHash: info?.narHash ?? "",
+    gcRoots: links,
+  };
+}
+
+export const buildResource: ResourceDefinition<BuildInputs, BuildState> = {
+  token: "nixlab:nix:Build",
+  inputs: buildInputs,
+  replaceOnChanges: [],
+
+  async diff(ctx, _id, olds, news) {
+    const byInputs = diffKeys(olds, news, inputKeys, []);
+    const drvPath = await evalDrvPath(ctx, news);
+    const drvChanged = drvPath !== olds.drvPath;
+    if (drvChanged) ctx.log.info(`derivation changed: ${olds.drvPath} -> ${drvPath}`);
+    const rootsMissing = Object.values(olds.gcRoots ?? {}).some((l) => !isStoreLink(l));
+    return { changes: byInputs.changes || drvChanged || rootsMissing, replaces: [] };
+  },
+
+  async create(ctx, news) {
+    const id = randomBytes(6).toString("hex");
+    return { id, state: await build(ctx, id, news) };
+  },
+
+  async read(ctx, id, state) {
+    const r = await ctx.run("nix", pathInfoArgs([state.outPath], { closureSize: true }));
+    const info = r.exitCode === 0 ? parsePathInfo(r.stdout)[0] : undefined;
+    // The output was garbage-collected or deleted: the build no longer exists.
+    if (!info?.valid || !existsSync(state.outPath)) return null;
+    const gcRoots = Object.fromEntries(Object.entries(state.gcRoots ?? {}).filter(([, l]) => isStoreLink(l)));
+    return {
+      id,
+      state: {
+        ...state,
+        closureSize: info.closureSize ?? state.closureSize,
+        narHash: info.narHash ?? state.narHash,
+        gcRoots,
+      },
+    };
+  },
+
+  async update(ctx, id, olds, news) {
+    const state = await build(ctx, id, news);
+    const kept = new Set(Object.values(state.gcRoots));
+    removeRoots(Object.values(olds.gcRoots ?? {}).filter((l) => !kept.has(l)));
+    return state;
+  },
+
+  async delete(_ctx, _id, state) {
+    removeRoots(Object.values(state.gcRoots ?? {}));
+  },
+};

@@ -1,0 +1,121 @@
+// nixlab:nix:Copy — copies a store path's closure to another Nix store: a host over SSH
+// (ssh-ng://user@host, ssh://) or a binary cache (file:///…). Idempotent: nix copies only
+// what the destination lacks. Delete leaves the paths there (the destination's GC owns them).
+import * as z from "zod";
+import { runChecked } from "../exec";
+import { type SshConnection, sshConnection, sshOptions, withSshMaterial } from "../host/ssh";
+import type { Context, ResourceDefinition } from "../resource";
+import { copyArgs, pathInfoArgs } from "./commands";
+import { parsePathInfo } from "./path-info";
+import { storePath } from "./store-path";
+
+const sshSettings = sshConnection.omit({ host: true, user: true });
+
+export const copyInputs = z
+  .object({
+    storePath,
+    /** Destination store URI. */
+    to: z
+      .string()
+      .regex(
+        /^(ssh|ssh-ng):\/\/[^\s/]+(\?\S*)?$|^file:\/\/\/\S+$|^s3:\/\/\S+$/,
+        "must be ssh-ng://[user@]host, ssh://[user@]host, file:///dir or s3://bucket",
+      ),
+    ssh: sshSettings.default(sshSettings.parse({})),
+    /** Require signatures on the destination (off by default: local builds are unsigned). */
+    checkSigs: z.boolean().default(false),
+  })
+  .strict();
+export type CopyInputs = z.infer<typeof copyInputs>;
+
+export interface CopyState extends Record<string, unknown> {
+  storePath: string;
+  to: string;
+  ssh: CopyInputs["ssh"];
+  checkSigs: boolean;
+  /** Number of store paths in the copied closure. */
+  closurePaths: number;
+  /** Sum of the closure's NAR sizes, in bytes. */
+  closureNarSize: number;
+}
+
+/** The SSH connection a store URI means, or undefined for non-SSH stores. */
+export function sshTarget(to: string, ssh: CopyInputs["ssh"]): SshConnection | undefined {
+  const m = /^(ssh|ssh-ng):\/\/(?:([^@/?]+)@)?([^/?]+)/.exec(to);
+  if (!m?.[3]) return undefined;
+  return { ...ssh, host: m[3], user: m[2] ?? "root" };
+}
+
+/** Run a nix command against the destination with the SSH options in NIX_SSHOPTS. */
+async function withStore<T>(i: CopyInputs, fn: (env: Record<string, string>) => Promise<T>): Promise<T> {
+  const conn = sshTarget(i.to, i.ssh);
+  if (!conn) return fn({});
+  return withSshMaterial(conn, (m) => {
+    // nix splits NIX_SSHOPTS on white space; the schema keeps paths free of it. The port is an
+    // ssh option because store URIs do not carry one.
+    return fn({ NIX_SSHOPTS: sshOptions(conn, m).join(" ") });
+  });
+}
+
+async function copy(ctx: Context, i: CopyInputs): Promise<CopyState> {
+  const closure = parsePathInfo(
+    (await runChecked(ctx.run, "nix", pathInfoArgs([i.storePath], { recursive: true }))).stdout,
+  );
+  if (closure.length === 0 || closure.some((p) => !p.valid)) {
+    throw new Error(`storePath ${i.storePath} is not a valid path in the local store (build it first)`);
+  }
+  const size = closure.reduce((n, p) => n + (p.narSize ?? 0), 0);
+  ctx.log.status(`copying ${closure.length} paths (${(size / 1048576).toFixed(1)} MiB) to ${i.to}`);
+  await withStore(i, (env) =>
+    runChecked(ctx.run, "nix", copyArgs(i.storePath, i.to, { checkSigs: i.checkSigs }), { env }),
+  );
+  return {
+    storePath: i.storePath,
+    to: i.to,
+    ssh: i.ssh,
+    checkSigs: i.checkSigs,
+    closurePaths: closure.length,
+    closureNarSize: size,
+  };
+}
+
+export const copyResource: ResourceDefinition<CopyInputs, CopyState> = {
+  token: "nixlab:nix:Copy",
+  inputs: copyInputs,
+  secretInputs: ["ssh"],
+  replaceOnChanges: [],
+
+  async diff(_ctx, _id, olds, news) {
+    const keys = ["storePath", "to", "ssh", "checkSigs"] as const;
+    const changed = keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+    return { changes: changed.length > 0, replaces: [] };
+  },
+
+  async create(ctx, news) {
+    const state = await copy(ctx, news);
+    return { id: `${news.to}|${news.storePath}`, state };
+  },
+
+  async read(ctx, id, state) {
+    const i = copyInputs.parse({
+      storePath: state.storePath,
+      to: state.to,
+      ssh: state.ssh,
+      checkSigs: state.checkSigs,
+    });
+    const r = await withStore(i, (env) =>
+      ctx.run("nix", pathInfoArgs([i.storePath], { store: i.to }), { env }),
+    );
+    const info = r.exitCode === 0 ? parsePathInfo(r.stdout)[0] : undefined;
+    // Gone from the destination (collected there, or a fresh host): the copy has to be redone.
+    return info?.valid ? { id, state } : null;
+  },
+
+  async update(ctx, _id, _olds, news) {
+    return copy(ctx, news);
+  },
+
+  async delete() {
+    // Nothing to undo: the destination's garbage collector decides when the paths go.
+  },
+};

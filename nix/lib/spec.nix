@@ -126,8 +126,6 @@ let
 
   expectBool = path: v: if builtins.isBool v then [ ] else [ "${path}: expected a boolean, got ${show v}" ];
 
-  expectObject = path: v: if builtins.isAttrs v then [ ] else [ "${path}: expected an object, got ${show v}" ];
-
   expectListOf =
     check: path: v:
     if !(builtins.isList v) then

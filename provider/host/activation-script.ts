@@ -37,7 +37,9 @@ if [ "$rollback" = 1 ] && [ -n "$prev" ]; then
   ' watchdog "$timeout" "$confirm" "$profile" "$prev" "$action" "$setprofile" </dev/null >/dev/null 2>&1 &
   echo "NIXLAB-WATCHDOG $!"
 fi
-if [ "$setprofile" = 1 ]; then nix-env -p "$profile" --set "$closure" || { touch "$confirm" "$confirm.done"; exit 11; }; fi
+if [ "$setprofile" = 1 ]; then
+  mkdir -p "$(dirname "$profile")" && nix-env -p "$profile" --set "$closure" || { touch "$confirm" "$confirm.done"; exit 11; }
+fi
 if "$closure/bin/switch-to-configuration" "$action"; then
   touch "$confirm.done"
   echo NIXLAB-ACTIVATED

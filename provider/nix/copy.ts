@@ -58,9 +58,8 @@ async function withStore<T>(i: CopyInputs, fn: (env: Record<string, string>) => 
 }
 
 async function copy(ctx: Context, i: CopyInputs): Promise<CopyState> {
-  const closure = parsePathInfo(
-    (await runChecked(ctx.run, "nix", pathInfoArgs([i.storePath], { recursive: true }))).stdout,
-  );
+  const r = await ctx.run("nix", pathInfoArgs([i.storePath], { recursive: true }));
+  const closure = r.exitCode === 0 ? parsePathInfo(r.stdout) : [];
   if (closure.length === 0 || closure.some((p) => !p.valid)) {
     throw new Error(`storePath ${i.storePath} is not a valid path in the local store (build it first)`);
   }

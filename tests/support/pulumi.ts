@@ -20,14 +20,18 @@ export interface PulumiSandbox {
 }
 
 /** A private PULUMI_HOME and state backend under `dir`, with the offline engine settings. */
-export function pulumiSandbox(dir: string, extraEnv: Record<string, string> = {}): PulumiSandbox {
+export function pulumiSandbox(
+  dir: string,
+  extraEnv: Record<string, string> = {},
+  opts: { pathPrepend?: string[] } = {},
+): PulumiSandbox {
   const home = path.join(dir, "pulumi-home");
   const state = path.join(dir, "pulumi-state");
   mkdirSync(home, { recursive: true });
   mkdirSync(state, { recursive: true });
   const env: Record<string, string> = {
     ...nixEnv(),
-    PATH: `${pulumiBinDir()}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+    PATH: [...(opts.pathPrepend ?? []), pulumiBinDir(), process.env.PATH ?? "/usr/bin:/bin"].join(":"),
     PULUMI_HOME: home,
     PULUMI_BACKEND_URL: `file://${state}`,
     PULUMI_CONFIG_PASSPHRASE: "nixlab-tests",

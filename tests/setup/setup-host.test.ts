@@ -26,6 +26,7 @@ describe("scripts/setup-host", () => {
     expect(r.all).toMatch(/network default active/);
     expect(r.all).toMatch(/kernel: cached/);
     expect(r.all).toMatch(/pulumi v3\.248\.0 cached/);
+    expect(r.all).toMatch(/deadnix [0-9.]+ already in/);
     // Nothing was installed, built, downloaded, started or edited.
     expect(r.all).not.toMatch(/installing|building|downloading|starting|defining|enabled in|adding/);
     expect(watched.map(digest)).toEqual(before);

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { activationResource } from "./host/activation";
+import { libvirtDefinitions } from "./libvirt";
 import { buildResource } from "./nix/build";
 import { copyResource } from "./nix/copy";
 import type { AnyResourceDefinition } from "./resource";
@@ -28,4 +29,6 @@ export const definitions: AnyResourceDefinition[] = [
   copyResource,
   // host
   activationResource,
+  // libvirt
+  ...libvirtDefinitions,
 ];

@@ -25,8 +25,9 @@ export const invalidXmlChars = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uf
 function assertXmlSafe(value: unknown, where: string): void {
   if (typeof value === "string" && invalidXmlChars.test(value))
     throw new Error(`${where}: contains a control character that XML cannot carry`);
-  if (Array.isArray(value)) value.forEach((v, i) => assertXmlSafe(v, `${where}[${i}]`));
-  else if (typeof value === "object" && value !== null)
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) assertXmlSafe(v, `${where}[${i}]`);
+  } else if (typeof value === "object" && value !== null)
     for (const [k, v] of Object.entries(value)) assertXmlSafe(v, `${where}.${k}`);
 }
 

@@ -1,0 +1,652 @@
+// nixlab:libvirt:Domain — a guest from structured inputs. See README.md in this folder for the
+// input/output shape and which changes update in place and which replace.
+import { randomUUID } from "node:crypto";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import * as path from "node:path";
+import * as z from "zod";
+import type { Context, Diff, ResourceDefinition } from "../resource";
+import { declare, declaredBy, volumeKey } from "./declared";
+import {
+  type BootShape,
+  type DomainLive,
+  type DomainSpec,
+  domainXml,
+  machineMatches,
+  type NicShape,
+  parseDomainXml,
+  parseDomIfAddr,
+} from "./domain-xml";
+import { kvmUsable, localCpuFlags, qemuIdentity, unreadableReason } from "./host";
+import { absolutePath, mac, objectName, plainText, uri, volumeFormat } from "./schema";
+import { Virsh } from "./virsh";
+
+const disk = z
+  .object({
+    /** A volume of a libvirt pool: pool name and volume name… */
+    pool: objectName.optional(),
+    volume: objectName.optional(),
+    /** …or an image file on the libvirt host. */
+    path: absolutePath.optional(),
+    format: volumeFormat.default("qcow2"),
+    /** nvme: an emulated NVMe controller + namespace (test drives); the guest sees nvme0n1… */
+    bus: z.enum(["virtio", "nvme", "sata", "scsi"]).default("virtio"),
+    serial: z
+      .string()
+      .regex(/^[A-Za-z0-9_.+-]{1,20}$/, "must be 1-20 of A-Z a-z 0-9 _ . + -")
+      .optional(),
+    readOnly: z.boolean().default(false),
+  })
+  .superRefine((d, ctx) => {
+    const byVolume = d.pool !== undefined || d.volume !== undefined;
+    if (byVolume && d.path !== undefined)
+      ctx.addIssue({ code: "custom", path: ["path"], message: "give either pool+volume or path, not both" });
+    else if (!byVolume && d.path === undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["volume"],
+        message: "give pool+volume (a libvirt volume) or path (a file)",
+      });
+    else if (byVolume && (d.pool === undefined || d.volume === undefined))
+      ctx.addIssue({
+        code: "custom",
+        path: [d.pool === undefined ? "pool" : "volume"],
+        message: "is required with a volume disk",
+      });
+  });
+
+const nic = z
+  .object({
+    /** A libvirt network (guests on it get a DHCP lease, reported as ipAddress)… */
+    network: objectName.optional(),
+    /** …or a host bridge. */
+    bridge: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,15}$/, "must be a Linux interface name")
+      .optional(),
+    mac: mac.optional(),
+    model: z
+      .string()
+      .regex(/^[a-z0-9-]+$/, "must be a NIC model such as virtio or e1000e")
+      .default("virtio"),
+  })
+  .superRefine((n, ctx) => {
+    if ((n.network === undefined) === (n.bridge === undefined))
+      ctx.addIssue({ code: "custom", path: ["network"], message: "give exactly one of network or bridge" });
+  });
+
+const boot = z.object({
+  kernel: absolutePath,
+  initrd: absolutePath.optional(),
+  cmdline: plainText.trim().optional(),
+});
+
+const filesystem = z.object({
+  source: absolutePath,
+  /** The guest mounts it with `mount -t virtiofs <tag> <dir>`. */
+  tag: z.string().regex(/^[A-Za-z0-9_.:-]{1,36}$/, "must be 1-36 of A-Z a-z 0-9 _ . : -"),
+  /** libvirt < 11 with the C virtiofsd refuses read-only virtiofs; it fails at define then. */
+  readOnly: z.boolean().default(false),
+});
+
+export const domainInputs = z
+  .object({
+    uri,
+    name: objectName,
+    vcpus: z.number().int().min(1).max(512).default(1),
+    memoryMiB: z.number().int().min(32, "must be at least 32").default(512),
+    machine: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, "must be a machine type such as q35 or pc")
+      .default("q35"),
+    arch: z
+      .string()
+      .regex(/^[a-z0-9_]+$/, "must be an architecture such as x86_64")
+      .default("x86_64"),
+    /** auto: kvm when it is usable on the host, qemu (TCG) otherwise. Output domainType says which. */
+    virtType: z.enum(["auto", "kvm", "qemu"]).default("auto"),
+    cpu: z
+      .object({
+        mode: z.enum(["host-passthrough", "host-model", "maximum", "custom"]),
+        model: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]+$/)
+          .optional(),
+      })
+      .optional(),
+    firmware: z.enum(["bios", "efi"]).default("bios"),
+    disks: z.array(disk).default([]),
+    networkInterfaces: z.array(nic).default([]),
+    /** Direct kernel boot; without it the first disk boots. */
+    boot: boot.optional(),
+    filesystems: z.array(filesystem).default([]),
+    /** Serial console log on the libvirt host (default /var/log/libvirt/qemu/<name>-console.log). */
+    consoleLog: absolutePath.optional(),
+    autostart: z.boolean().default(false),
+    running: z.boolean().default(true),
+    /** How long create/update wait for the first libvirt-network NIC's DHCP lease (0: do not wait). */
+    ipTimeoutSeconds: z.number().int().min(0).default(300),
+    /** Restart a running guest so that a vcpus/memory/cpu/virtType change takes effect now. */
+    restartOnUpdate: z.boolean().default(true),
+    /** Graceful shutdown (ACPI) before a forced stop, when stopping or restarting. */
+    shutdownTimeoutSeconds: z.number().int().min(0).default(60),
+    /** Where kernel/initrd copies go when QEMU's user cannot read them where they are. */
+    bootDir: absolutePath.default("/var/lib/libvirt/boot/nixlab"),
+  })
+  .superRefine((d, ctx) => {
+    const tags = d.filesystems.map((f) => f.tag);
+    tags.forEach((t, i) => {
+      if (tags.indexOf(t) !== i)
+        ctx.addIssue({ code: "custom", path: ["filesystems", i, "tag"], message: `duplicate tag ${t}` });
+    });
+    if (d.cpu?.mode === "custom" && d.cpu.model === undefined)
+      ctx.addIssue({ code: "custom", path: ["cpu", "model"], message: "is required with mode custom" });
+  });
+
+export type DomainInputs = z.output<typeof domainInputs>;
+
+export interface DomainOutputs {
+  uuid: string;
+  /** kvm or qemu (TCG): what the domain runs with. */
+  domainType: "kvm" | "qemu";
+  /** libvirt's canonical machine type (e.g. pc-q35-7.2). */
+  machineType: string;
+  macAddresses: string[];
+  /** The first libvirt-network NIC's DHCP address ("" when none yet). */
+  ipAddress: string;
+  consoleLogPath: string;
+  /** The persistent domain XML (virsh dumpxml --inactive). */
+  domainXml: string;
+  /** Kernel/initrd paths as QEMU opens them (copies under bootDir when it could not read the originals). */
+  kernelPath?: string;
+  initrdPath?: string;
+  /** Files this resource made (boot copies), removed on delete. */
+  createdFiles: string[];
+  /** Whether this resource created the console log (then removed on delete). */
+  consoleLogCreated: boolean;
+  /** libvirt's state word: running, shut off, paused… */
+  state: string;
+}
+
+export type DomainState = DomainInputs & DomainOutputs & Record<string, unknown>;
+
+const defaultConsoleLog = (name: string): string => `/var/log/libvirt/qemu/${name}-console.log`;
+
+/** Changes libvirt applies to the existing domain (redefine, restart when running, start/stop, autostart). */
+export const domainUpdateKeys = [
+  "vcpus",
+  "memoryMiB",
+  "cpu",
+  "virtType",
+  "autostart",
+  "running",
+  "ipTimeoutSeconds",
+  "restartOnUpdate",
+  "shutdownTimeoutSeconds",
+] as const;
+/** Changes that replace the domain (delete, then create). */
+export const domainReplaceKeys = [
+  "uri",
+  "name",
+  "machine",
+  "arch",
+  "firmware",
+  "disks",
+  "networkInterfaces",
+  "boot",
+  "filesystems",
+  "consoleLog",
+  "bootDir",
+] as const;
+const redefineKeys = ["vcpus", "memoryMiB", "cpu", "virtType"] as const;
+
+/** JSON with sorted keys and no undefined: equal values compare equal whatever the key order. */
+export function stable(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === "object" && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : x,
+  );
+}
+
+async function chooseType(ctx: Context, v: Virsh, d: DomainInputs): Promise<"kvm" | "qemu"> {
+  if (d.virtType !== "auto") return d.virtType;
+  const caps = await v.exec(["capabilities"]);
+  const kvm = kvmUsable(caps, d.arch, v.local ? localCpuFlags() : undefined);
+  ctx.log.info(
+    kvm
+      ? "domain type kvm (hardware virtualisation)"
+      : "domain type qemu (TCG): KVM is not usable on this host",
+  );
+  return kvm ? "kvm" : "qemu";
+}
+
+/** MACs: as given, else the ones libvirt generated earlier (so a redefinition keeps them). */
+function nicsWithMacs(nics: DomainInputs["networkInterfaces"], macs: readonly string[]): NicShape[] {
+  return nics.map((n, i) => {
+    const m = n.mac ?? macs[i];
+    return { ...n, ...(m !== undefined ? { mac: m } : {}) };
+  });
+}
+
+function specOf(
+  d: DomainInputs,
+  o: {
+    uuid: string;
+    domainType: "kvm" | "qemu";
+    consoleLog: string;
+    boot?: BootShape;
+    macs: string[];
+    urn?: string;
+  },
+): DomainSpec {
+  return {
+    name: d.name,
+    uuid: o.uuid,
+    domainType: o.domainType,
+    vcpus: d.vcpus,
+    memoryMiB: d.memoryMiB,
+    machine: d.machine,
+    arch: d.arch,
+    ...(d.cpu ? { cpu: d.cpu } : {}),
+    firmware: d.firmware,
+    disks: d.disks,
+    nics: nicsWithMacs(d.networkInterfaces, o.macs),
+    ...(o.boot ? { boot: o.boot } : {}),
+    filesystems: d.filesystems,
+    consoleLog: o.consoleLog,
+    ...(o.urn !== undefined ? { urn: o.urn } : {}),
+  };
+}
+
+/**
+ * QEMU runs as an unprivileged user (libvirt-qemu) that often cannot reach the kernel/initrd
+ * (e.g. under /root, mode 0700). Those are copied to bootDir/<uuid>/ (world-readable), which this
+ * resource owns and removes on delete. Nix store paths are readable and used in place. Only for
+ * local URIs: for a remote host the paths are the remote host's, used as given.
+ */
+function prepareBoot(
+  ctx: Context,
+  v: Virsh,
+  d: DomainInputs,
+  uuid: string,
+): { boot?: BootShape; created: string[] } {
+  if (!d.boot) return { created: [] };
+  if (!v.local || /\/session$/.test(v.uri)) return { boot: d.boot, created: [] };
+  const who = qemuIdentity();
+  if (!who) return { boot: d.boot, created: [] };
+  const created: string[] = [];
+  const place = (field: "kernel" | "initrd", file: string): string => {
+    const reason = unreadableReason(file, who);
+    if (!reason) return file;
+    const dir = path.join(d.bootDir, uuid);
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    chmodSync(d.bootDir, 0o755);
+    chmodSync(dir, 0o755);
+    const copy = path.join(dir, field);
+    copyFileSync(file, copy);
+    chmodSync(copy, 0o644);
+    created.push(copy);
+    const still = unreadableReason(copy, who);
+    if (still) throw new Error(`bootDir: ${still}; choose a bootDir that ${who.user} can reach`);
+    ctx.log.info(`boot.${field}: ${reason}; using a copy at ${copy}`);
+    return copy;
+  };
+  const kernel = place("kernel", d.boot.kernel);
+  const initrd = d.boot.initrd !== undefined ? place("initrd", d.boot.initrd) : undefined;
+  return {
+    boot: {
+      kernel,
+      ...(initrd !== undefined ? { initrd } : {}),
+      ...(d.boot.cmdline ? { cmdline: d.boot.cmdline } : {}),
+    },
+    created,
+  };
+}
+
+function removeFiles(files: readonly string[]): void {
+  for (const f of files) rmSync(f, { force: true });
+  for (const dir of new Set(files.map((f) => path.dirname(f)))) rmSync(dir, { recursive: true, force: true });
+}
+
+async function domState(v: Virsh, id: string): Promise<string | null> {
+  const out = await v.dumpOrNull(["domstate", id]);
+  return out === null ? null : out.trim();
+}
+
+const isRunning = (s: string | null): boolean => s === "running" || s === "paused" || s === "in shutdown";
+
+async function stop(ctx: Context, v: Virsh, id: string, timeoutSeconds: number): Promise<void> {
+  if (!isRunning(await domState(v, id))) return;
+  if (timeoutSeconds > 0) {
+    await v.attempt(["shutdown", id]);
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    while (Date.now() < deadline) {
+      if (!isRunning(await domState(v, id))) return;
+      await sleep(500);
+    }
+    ctx.log.warn(`guest did not shut down within ${timeoutSeconds} s: forcing it off`);
+  }
+  await v.attempt(["destroy", id]);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Wait for the DHCP lease of the first NIC on a libvirt network; "" when there is none or on timeout. */
+async function waitForIp(
+  ctx: Context,
+  v: Virsh,
+  id: string,
+  d: DomainInputs,
+  macs: string[],
+): Promise<string> {
+  const i = d.networkInterfaces.findIndex((n) => n.network !== undefined);
+  const want = i >= 0 ? macs[i] : undefined;
+  if (want === undefined || d.ipTimeoutSeconds === 0) return "";
+  ctx.log.status(`waiting up to ${d.ipTimeoutSeconds} s for the DHCP lease of ${want}`);
+  const deadline = Date.now() + d.ipTimeoutSeconds * 1000;
+  for (;;) {
+    const ip = await currentIp(v, id, want);
+    if (ip) return ip;
+    if (!isRunning(await domState(v, id))) {
+      ctx.log.warn("guest stopped before it took a DHCP lease");
+      return "";
+    }
+    if (Date.now() > deadline) {
+      ctx.log.warn(`no DHCP lease for ${want} within ${d.ipTimeoutSeconds} s; ipAddress stays empty`);
+      return "";
+    }
+    await sleep(1000);
+  }
+}
+
+async function currentIp(v: Virsh, id: string, mac: string): Promise<string> {
+  const r = await v.attempt(["domifaddr", id, "--source", "lease"]);
+  if (r.exitCode !== 0) return "";
+  return parseDomIfAddr(r.stdout).find((row) => row.mac === mac && row.protocol === "ipv4")?.address ?? "";
+}
+
+async function liveState(v: Virsh, id: string) {
+  const xml = await v.dumpOrNull(["dumpxml", "--inactive", id]);
+  if (xml === null) return null;
+  const info = (await v.info(["dominfo", id])) ?? {};
+  return { xml, live: parseDomainXml(xml), state: info.State ?? "", autostart: info.Autostart === "enable" };
+}
+
+function outputs(
+  r: { xml: string; live: DomainLive; state: string },
+  extra: Pick<
+    DomainOutputs,
+    "ipAddress" | "createdFiles" | "consoleLogCreated" | "kernelPath" | "initrdPath"
+  >,
+): DomainOutputs {
+  return {
+    uuid: r.live.uuid,
+    domainType: r.live.domainType === "kvm" ? "kvm" : "qemu",
+    machineType: r.live.machine,
+    macAddresses: r.live.nics.map((n) => n.mac ?? ""),
+    ipAddress: extra.ipAddress,
+    consoleLogPath: r.live.consoleLog ?? "",
+    domainXml: r.xml,
+    ...(extra.kernelPath !== undefined ? { kernelPath: extra.kernelPath } : {}),
+    ...(extra.initrdPath !== undefined ? { initrdPath: extra.initrdPath } : {}),
+    createdFiles: extra.createdFiles,
+    consoleLogCreated: extra.consoleLogCreated,
+    state: r.state,
+  };
+}
+
+async function start(ctx: Context, v: Virsh, id: string, d: DomainInputs): Promise<string> {
+  ctx.log.status(`starting ${d.name}`);
+  await v.exec(["start", id]);
+  const r = await liveState(v, id);
+  return await waitForIp(ctx, v, id, d, r?.live.nics.map((n) => n.mac ?? "") ?? []);
+}
+
+export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
+  token: "nixlab:libvirt:Domain",
+  inputs: domainInputs,
+  replaceOnChanges: domainReplaceKeys,
+
+  async preflight(ctx, d) {
+    const failures: { property: string; reason: string }[] = [];
+    const v = new Virsh(ctx.run, d.uri);
+    const other = declaredBy("domain", d.uri, d.name);
+    const existing = await v.dumpOrNull(["dumpxml", "--inactive", d.name]);
+    if (existing !== null && parseDomainXml(existing).urn !== ctx.urn)
+      failures.push({
+        property: "name",
+        reason: `a domain named ${JSON.stringify(d.name)} already exists on ${d.uri}`,
+      });
+    else if (other !== undefined && other !== ctx.urn)
+      failures.push({
+        property: "name",
+        reason: `domain name ${JSON.stringify(d.name)} is also used by ${other}`,
+      });
+    for (const [i, n] of d.networkInterfaces.entries()) {
+      if (n.network === undefined || declaredBy("network", d.uri, n.network)) continue;
+      if ((await v.dumpOrNull(["net-info", n.network])) === null)
+        failures.push({
+          property: `networkInterfaces[${i}].network`,
+          reason: `no libvirt network named ${JSON.stringify(n.network)} on ${d.uri}`,
+        });
+    }
+    for (const [i, disk] of d.disks.entries()) {
+      if (disk.pool !== undefined && disk.volume !== undefined) {
+        if (declaredBy("volume", d.uri, volumeKey(disk.pool, disk.volume))) continue;
+        if ((await v.dumpOrNull(["vol-info", disk.volume, "--pool", disk.pool])) === null)
+          failures.push({
+            property: `disks[${i}].volume`,
+            reason: `no volume ${JSON.stringify(disk.volume)} in pool ${JSON.stringify(disk.pool)}`,
+          });
+      } else if (disk.path !== undefined && v.local && !existsSync(disk.path)) {
+        failures.push({ property: `disks[${i}].path`, reason: `no such file: ${disk.path}` });
+      }
+    }
+    // Files named by path live on the libvirt host: checkable only when that is this machine.
+    if (v.local) {
+      const file = (property: string, p: string | undefined) => {
+        if (p === undefined) return;
+        if (!existsSync(p)) failures.push({ property, reason: `no such file: ${p}` });
+        else if (!statSync(p).isFile()) failures.push({ property, reason: `not a regular file: ${p}` });
+      };
+      file("boot.kernel", d.boot?.kernel);
+      file("boot.initrd", d.boot?.initrd);
+      for (const [i, f] of d.filesystems.entries()) {
+        if (!existsSync(f.source) || !statSync(f.source).isDirectory())
+          failures.push({ property: `filesystems[${i}].source`, reason: `no such directory: ${f.source}` });
+      }
+    }
+    if (failures.length === 0) declare("domain", d.uri, d.name, ctx.urn);
+    return failures;
+  },
+
+  async diff(_ctx, _id, olds, news): Promise<Diff> {
+    const o = olds as Record<string, unknown>;
+    const n = news as Record<string, unknown>;
+    const changed = [...domainUpdateKeys, ...domainReplaceKeys].filter((k) => stable(o[k]) !== stable(n[k]));
+    const replaces = changed.filter((k) => (domainReplaceKeys as readonly string[]).includes(k));
+    // Delete first: the new domain takes the same name (and disks).
+    return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
+  },
+
+  async create(ctx, d) {
+    const v = new Virsh(ctx.run, d.uri);
+    const domainType = await chooseType(ctx, v, d);
+    const uuid = randomUUID();
+    const consoleLog = d.consoleLog ?? defaultConsoleLog(d.name);
+    const consoleLogCreated = v.local && !existsSync(consoleLog);
+    const { boot: effectiveBoot, created } = prepareBoot(ctx, v, d, uuid);
+    let defined = false;
+    try {
+      await v.withXml(
+        "define",
+        domainXml(specOf(d, { uuid, domainType, consoleLog, boot: effectiveBoot, macs: [], urn: ctx.urn })),
+      );
+      defined = true;
+      if (d.autostart) await v.exec(["autostart", uuid]);
+      const ipAddress = d.running ? await start(ctx, v, uuid, d) : "";
+      const r = await liveState(v, uuid);
+      if (!r) throw new Error(`domain ${d.name} vanished while it was being created`);
+      return {
+        id: uuid,
+        state: {
+          ...d,
+          ...outputs(r, {
+            ipAddress,
+            createdFiles: created,
+            consoleLogCreated,
+            kernelPath: effectiveBoot?.kernel,
+            initrdPath: effectiveBoot?.initrd,
+          }),
+        },
+      };
+    } catch (err) {
+      // Leave nothing behind: the engine records no resource when create fails.
+      if (defined) {
+        await v.attempt(["destroy", uuid]);
+        await v.attempt(["undefine", uuid, "--nvram", "--managed-save"]);
+      }
+      removeFiles(created);
+      if (consoleLogCreated) rmSync(consoleLog, { force: true });
+      throw err;
+    }
+  },
+
+  async read(ctx, id, s) {
+    const v = new Virsh(ctx.run, s.uri);
+    const r = await liveState(v, id);
+    if (!r) return null;
+    const { live } = r;
+    // Compare the live definition with what this state would generate, both read through the
+    // same parser (so only what nixlab manages counts, not what libvirt adds on its own).
+    const expected = parseDomainXml(
+      domainXml(
+        specOf(s, {
+          uuid: s.uuid,
+          domainType: s.domainType,
+          consoleLog: s.consoleLogPath,
+          boot: s.boot
+            ? {
+                ...s.boot,
+                kernel: s.kernelPath ?? s.boot.kernel,
+                ...(s.initrdPath ? { initrd: s.initrdPath } : {}),
+              }
+            : undefined,
+          macs: s.macAddresses,
+        }),
+      ),
+    );
+    const drift: Partial<DomainInputs> = {};
+    if (live.name !== s.name) drift.name = live.name;
+    if (live.vcpus !== s.vcpus) drift.vcpus = live.vcpus;
+    if (live.memoryMiB !== s.memoryMiB) drift.memoryMiB = live.memoryMiB;
+    if (s.cpu !== undefined && stable(live.cpu) !== stable(expected.cpu)) drift.cpu = live.cpu;
+    if (!machineMatches(s.machine, live.machine)) drift.machine = live.machine;
+    if (live.arch !== s.arch) drift.arch = live.arch;
+    if (live.firmware !== s.firmware) drift.firmware = live.firmware;
+    if (live.domainType !== s.domainType) drift.virtType = live.domainType === "kvm" ? "kvm" : "qemu";
+    if (stable(live.disks) !== stable(expected.disks)) drift.disks = live.disks;
+    if (stable(live.nics) !== stable(expected.nics))
+      drift.networkInterfaces = live.nics.map((n) => ({ ...n, model: n.model || "virtio" }));
+    if (stable(live.boot) !== stable(expected.boot)) drift.boot = live.boot;
+    if (stable(live.filesystems) !== stable(expected.filesystems)) drift.filesystems = live.filesystems;
+    if ((live.consoleLog ?? "") !== s.consoleLogPath) drift.consoleLog = live.consoleLog ?? "";
+    const running = isRunning(r.state);
+    const ipAddress = running
+      ? (await currentIp(v, id, expected.nics.find((n) => n.network !== undefined)?.mac ?? "")) || s.ipAddress
+      : "";
+    return {
+      id,
+      state: {
+        ...s,
+        ...drift,
+        running,
+        autostart: r.autostart,
+        ...outputs(r, {
+          ipAddress,
+          createdFiles: s.createdFiles,
+          consoleLogCreated: s.consoleLogCreated,
+          kernelPath: s.kernelPath,
+          initrdPath: s.initrdPath,
+        }),
+      },
+    };
+  },
+
+  async update(ctx, id, olds, d) {
+    const v = new Virsh(ctx.run, d.uri);
+    let ipAddress = olds.ipAddress;
+    let domainType = olds.domainType;
+    const redefine = redefineKeys.some((k) => stable(olds[k]) !== stable(d[k]));
+    const wasRunning = isRunning(await domState(v, id));
+    if (redefine) {
+      domainType = await chooseType(ctx, v, d);
+      const boot = d.boot
+        ? {
+            ...d.boot,
+            kernel: olds.kernelPath ?? d.boot.kernel,
+            ...(olds.initrdPath ? { initrd: olds.initrdPath } : {}),
+          }
+        : undefined;
+      await v.withXml(
+        "define",
+        domainXml(
+          specOf(d, {
+            uuid: id,
+            domainType,
+            consoleLog: olds.consoleLogPath,
+            boot,
+            macs: olds.macAddresses,
+            urn: ctx.urn,
+          }),
+        ),
+      );
+      if (wasRunning && d.running) {
+        if (d.restartOnUpdate) {
+          ctx.log.info("restarting the guest so that the new definition takes effect");
+          await stop(ctx, v, id, d.shutdownTimeoutSeconds);
+          ipAddress = await start(ctx, v, id, d);
+        } else {
+          ctx.log.warn(
+            "the new definition takes effect at the guest's next start (restartOnUpdate is false)",
+          );
+        }
+      }
+    }
+    if (olds.autostart !== d.autostart)
+      await v.exec(d.autostart ? ["autostart", id] : ["autostart", id, "--disable"]);
+    const nowRunning = isRunning(await domState(v, id));
+    if (d.running && !nowRunning) ipAddress = await start(ctx, v, id, d);
+    if (!d.running && nowRunning) {
+      await stop(ctx, v, id, d.shutdownTimeoutSeconds);
+      ipAddress = "";
+    }
+    const r = await liveState(v, id);
+    if (!r) throw new Error(`domain ${d.name} (${id}) no longer exists`);
+    return {
+      ...d,
+      ...outputs(r, {
+        ipAddress,
+        createdFiles: olds.createdFiles,
+        consoleLogCreated: olds.consoleLogCreated,
+        kernelPath: olds.kernelPath,
+        initrdPath: olds.initrdPath,
+      }),
+    };
+  },
+
+  async delete(ctx, id, s) {
+    const v = new Virsh(ctx.run, s.uri);
+    if ((await v.dumpOrNull(["dominfo", id])) !== null) {
+      await v.attempt(["destroy", id]);
+      // --nvram: the UEFI variable store libvirt made for it; --managed-save: a saved state.
+      await v.exec(["undefine", id, "--nvram", "--managed-save"]);
+    }
+    if (v.local) {
+      removeFiles(s.createdFiles ?? []);
+      if (s.consoleLogCreated && s.consoleLogPath) rmSync(s.consoleLogPath, { force: true });
+    } else if (s.consoleLogCreated) {
+      ctx.log.warn(`console log ${s.consoleLogPath} stays on the remote host`);
+    }
+  },
+};

@@ -1,0 +1,251 @@
+// nixlab:libvirt:Network — a NAT (or routed, or isolated) network with a DHCP range; or, with
+// `existing: true`, a network that is already there (such as `default`), used by name and never
+// changed or deleted.
+import * as z from "zod";
+import { type Context, type Diff, diffKeys, type ResourceDefinition } from "../resource";
+import { declare } from "./declared";
+import { ipv4, objectName, uri } from "./schema";
+import { Virsh } from "./virsh";
+import { attr, buildXml, child, children, parseXml, text } from "./xml";
+
+const ipToInt = (ip: string): number => ip.split(".").reduce((n, o) => n * 256 + Number(o), 0);
+const intToIp = (n: number): string => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
+export const prefixToNetmask = (prefix: number): string =>
+  intToIp(prefix === 0 ? 0 : 2 ** 32 - 2 ** (32 - prefix));
+export const netmaskToPrefix = (mask: string): number => ipToInt(mask).toString(2).replace(/0+$/, "").length;
+const sameSubnet = (a: string, b: string, prefix: number): boolean =>
+  Math.floor(ipToInt(a) / 2 ** (32 - prefix)) === Math.floor(ipToInt(b) / 2 ** (32 - prefix));
+
+export const networkInputs = z
+  .object({
+    uri,
+    name: objectName,
+    /** Use the network of this name that already exists; never change or delete it. */
+    existing: z.boolean().default(false),
+    mode: z.enum(["nat", "route", "isolated"]).default("nat"),
+    /** Bridge device name (default: libvirt picks virbrN). */
+    bridge: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,15}$/, "must be a Linux interface name (1-15 of A-Z a-z 0-9 _ . -)")
+      .optional(),
+    /** The host's address on the network with its prefix, e.g. 192.168.150.1/24. */
+    address: z
+      .string()
+      .regex(/^[0-9.]+\/\d{1,2}$/, "must be an IPv4 address with a prefix length, e.g. 192.168.150.1/24")
+      .refine((s) => ipv4.safeParse(s.split("/")[0]).success && Number(s.split("/")[1]) <= 30, {
+        message: "must be an IPv4 address with a prefix length of at most 30",
+      })
+      .optional(),
+    dhcp: z.object({ start: ipv4, end: ipv4 }).optional(),
+    /** DNS domain of the guests. */
+    domain: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+$/, "must be a DNS domain name")
+      .optional(),
+    autostart: z.boolean().default(true),
+  })
+  .superRefine((v, ctx) => {
+    if (v.existing) {
+      for (const k of ["bridge", "address", "dhcp", "domain"] as const)
+        if (v[k] !== undefined)
+          ctx.addIssue({ code: "custom", path: [k], message: "cannot be set for an existing network" });
+      return;
+    }
+    if (v.address === undefined) {
+      ctx.addIssue({ code: "custom", path: ["address"], message: "is required unless existing is true" });
+      return;
+    }
+    const [host = "", p = "24"] = v.address.split("/");
+    const prefix = Number(p);
+    if (v.dhcp) {
+      for (const k of ["start", "end"] as const)
+        if (!sameSubnet(v.dhcp[k], host, prefix))
+          ctx.addIssue({ code: "custom", path: ["dhcp", k], message: `is outside ${v.address}` });
+      if (ipToInt(v.dhcp.start) > ipToInt(v.dhcp.end))
+        ctx.addIssue({ code: "custom", path: ["dhcp", "end"], message: "comes before dhcp.start" });
+    }
+  });
+
+export type NetworkInputs = z.output<typeof networkInputs>;
+
+export interface NetworkState extends Record<string, unknown> {
+  uri: string;
+  name: string;
+  existing: boolean;
+  mode: "nat" | "route" | "isolated";
+  bridge?: string;
+  address?: string;
+  dhcp?: { start: string; end: string };
+  domain?: string;
+  autostart: boolean;
+  uuid: string;
+  /** The bridge device libvirt uses. */
+  bridgeName: string;
+  active: boolean;
+  created: boolean;
+}
+
+export function networkXml(n: NetworkInputs): string {
+  const [host = "", prefix = "24"] = (n.address ?? "").split("/");
+  return buildXml({
+    network: {
+      name: n.name,
+      ...(n.mode !== "isolated" ? { forward: { "@_mode": n.mode } } : {}),
+      ...(n.bridge ? { bridge: { "@_name": n.bridge, "@_stp": "on", "@_delay": "0" } } : {}),
+      ...(n.domain ? { domain: { "@_name": n.domain, "@_localOnly": "yes" } } : {}),
+      ip: {
+        "@_address": host,
+        "@_netmask": prefixToNetmask(Number(prefix)),
+        ...(n.dhcp ? { dhcp: { range: { "@_start": n.dhcp.start, "@_end": n.dhcp.end } } } : {}),
+      },
+    },
+  });
+}
+
+export interface NetworkLive {
+  uuid: string;
+  name: string;
+  mode: "nat" | "route" | "isolated" | string;
+  bridgeName: string;
+  address?: string;
+  dhcp?: { start: string; end: string };
+  domain?: string;
+}
+
+export function parseNetworkXml(xml: string): NetworkLive {
+  const net = child(parseXml(xml, ["ip", "range"]), "network");
+  const ip = children(net, "ip").find((i) => (attr(i, "family") ?? "ipv4") === "ipv4");
+  const address = attr(ip, "address");
+  const prefix =
+    attr(ip, "prefix") ?? (attr(ip, "netmask") ? String(netmaskToPrefix(attr(ip, "netmask") ?? "")) : "24");
+  const range = children(child(ip, "dhcp"), "range")[0];
+  const domain = attr(child(net, "domain"), "name");
+  return {
+    uuid: text(net, "uuid") ?? "",
+    name: text(net, "name") ?? "",
+    mode: attr(child(net, "forward"), "mode") ?? "isolated",
+    bridgeName: attr(child(net, "bridge"), "name") ?? "",
+    ...(address ? { address: `${address}/${prefix}` } : {}),
+    ...(range ? { dhcp: { start: attr(range, "start") ?? "", end: attr(range, "end") ?? "" } } : {}),
+    ...(domain ? { domain } : {}),
+  };
+}
+
+async function readLive(v: Virsh, idOrName: string) {
+  const xml = await v.dumpOrNull(["net-dumpxml", idOrName]);
+  if (xml === null) return null;
+  const live = parseNetworkXml(xml);
+  const info = (await v.info(["net-info", live.uuid])) ?? {};
+  return { live, active: info.Active === "yes", autostart: info.Autostart === "yes" };
+}
+
+function toState(
+  inputs: NetworkInputs | NetworkState,
+  r: { live: NetworkLive; active: boolean; autostart: boolean },
+  created: boolean,
+): NetworkState {
+  const { live } = r;
+  // What the network is, as read back: an adopted network shows only what we were told.
+  const described = inputs.existing
+    ? {}
+    : {
+        mode: (["nat", "route", "isolated"].includes(live.mode)
+          ? live.mode
+          : inputs.mode) as NetworkState["mode"],
+        ...(inputs.bridge !== undefined ? { bridge: live.bridgeName } : {}),
+        ...(live.address !== undefined ? { address: live.address } : {}),
+        ...(live.dhcp !== undefined ? { dhcp: live.dhcp } : {}),
+        ...(live.domain !== undefined ? { domain: live.domain } : {}),
+      };
+  return {
+    uri: inputs.uri,
+    name: live.name,
+    existing: inputs.existing,
+    mode: inputs.mode,
+    ...(inputs.bridge !== undefined ? { bridge: inputs.bridge } : {}),
+    ...(inputs.address !== undefined ? { address: inputs.address } : {}),
+    ...(inputs.dhcp !== undefined ? { dhcp: inputs.dhcp } : {}),
+    ...(inputs.domain !== undefined ? { domain: inputs.domain } : {}),
+    ...described,
+    autostart: inputs.existing ? inputs.autostart : r.autostart,
+    uuid: live.uuid,
+    bridgeName: live.bridgeName,
+    active: r.active,
+    created,
+  };
+}
+
+const keys = ["uri", "name", "existing", "mode", "bridge", "address", "dhcp", "domain", "autostart"] as const;
+const replaceOnChanges = ["uri", "name", "existing", "mode", "bridge", "address", "dhcp", "domain"] as const;
+
+export const networkDefinition: ResourceDefinition<NetworkInputs, NetworkState> = {
+  token: "nixlab:libvirt:Network",
+  inputs: networkInputs,
+  replaceOnChanges,
+
+  async preflight(ctx: Context, news: NetworkInputs) {
+    if (news.existing) {
+      const v = new Virsh(ctx.run, news.uri);
+      if ((await v.dumpOrNull(["net-dumpxml", news.name])) === null)
+        return [
+          {
+            property: "name",
+            reason: `no libvirt network named ${JSON.stringify(news.name)} on ${news.uri}`,
+          },
+        ];
+    }
+    declare("network", news.uri, news.name, ctx.urn);
+    return [];
+  },
+
+  async diff(_ctx, _id, olds, news): Promise<Diff> {
+    const d = diffKeys(olds, news, keys, replaceOnChanges);
+    return { ...d, deleteBeforeReplace: d.replaces.length > 0 };
+  },
+
+  async create(ctx, news) {
+    const v = new Virsh(ctx.run, news.uri);
+    if (news.existing) {
+      const r = await readLive(v, news.name);
+      if (!r) throw new Error(`name: no libvirt network named ${JSON.stringify(news.name)} on ${news.uri}`);
+      if (!r.active)
+        ctx.log.warn(`network ${news.name} exists but is not active; guests on it will not start`);
+      return { id: r.live.uuid, state: toState(news, r, false) };
+    }
+    await v.withXml("net-define", networkXml(news));
+    try {
+      await v.exec(["net-start", news.name]);
+      await v.exec(news.autostart ? ["net-autostart", news.name] : ["net-autostart", news.name, "--disable"]);
+      const r = await readLive(v, news.name);
+      if (!r) throw new Error(`network ${news.name} vanished while it was being created`);
+      ctx.log.info(`network ${news.name} on bridge ${r.live.bridgeName}`);
+      return { id: r.live.uuid, state: toState(news, r, true) };
+    } catch (err) {
+      await v.attempt(["net-destroy", news.name]);
+      await v.attempt(["net-undefine", news.name]);
+      throw err;
+    }
+  },
+
+  async read(ctx, id, state) {
+    const r = await readLive(new Virsh(ctx.run, state.uri), id);
+    return r ? { id, state: toState(state, r, state.created) } : null;
+  },
+
+  async update(ctx, id, olds, news) {
+    const v = new Virsh(ctx.run, news.uri);
+    if (!news.existing && olds.autostart !== news.autostart)
+      await v.exec(news.autostart ? ["net-autostart", id] : ["net-autostart", id, "--disable"]);
+    const r = await readLive(v, id);
+    if (!r) throw new Error(`network ${news.name} (${id}) no longer exists`);
+    return toState(news, r, olds.created);
+  },
+
+  async delete(ctx, id, state) {
+    if (!state.created) return; // adopted: never ours to delete
+    const v = new Virsh(ctx.run, state.uri);
+    if ((await v.dumpOrNull(["net-dumpxml", id])) === null) return;
+    await v.attempt(["net-destroy", id]);
+    await v.exec(["net-undefine", id]);
+  },
+};

@@ -1,0 +1,399 @@
+// nixlab:libvirt:Volume — a storage volume made one of three ways:
+//   upload   `source`: a local image file (a qcow2 from a Nix store path) uploaded into the pool.
+//            Content-addressed: unless `name` is given, the volume name carries the store path's
+//            hash (or the file's sha256), so a second stack or guest finds it and uploads nothing.
+//   overlay  `backingVolume`: a qcow2 whose <backingStore> (with explicit format) is a base
+//            volume; O(1) to create whatever the base's size.
+//   empty    `size` (+ `format`): a blank disk, e.g. a test drive.
+// A volume that still backs an overlay is never deleted.
+import { createHash } from "node:crypto";
+import { createReadStream, statSync } from "node:fs";
+import * as path from "node:path";
+import * as z from "zod";
+import type { Context, Diff, ResourceDefinition } from "../resource";
+import { declare, declaredBy, volumeKey } from "./declared";
+import { listVolumePaths } from "./pool";
+import { imageInfo } from "./qemu-img";
+import { absolutePath, objectName, size, uri, volumeFormat } from "./schema";
+import { libvirtBytes } from "./units";
+import { Virsh } from "./virsh";
+import { attr, buildXml, child, parseXml, text } from "./xml";
+
+/** /nix/store/<hash>-<name>[/sub/path] */
+const storePathRe = /^\/nix\/store\/([0-9a-df-np-sv-z]{32})-([A-Za-z0-9+\-._?=]+)(\/.*)?$/;
+
+/**
+ * The content-addressed name of an uploaded store path: `<hash>-<name>[-<sub-path>]`, e.g.
+ * `0a1b…-nixos-disk-image-nixos.qcow2`. Undefined when the file is not in the Nix store.
+ */
+export function storeVolumeName(source: string): string | undefined {
+  const m = storePathRe.exec(path.normalize(source));
+  if (!m) return undefined;
+  const sub = (m[3] ?? "").split("/").filter(Boolean).join("-");
+  return [`${m[1]}-${m[2]}`, sub].filter(Boolean).join("-");
+}
+
+/** The content-addressed name of any other file: `sha256-<first 32 hex>-<basename>`. */
+export function digestVolumeName(sha256Hex: string, source: string): string {
+  return `sha256-${sha256Hex.slice(0, 32)}-${path.basename(source)}`;
+}
+
+async function sha256File(file: string): Promise<string> {
+  const h = createHash("sha256");
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest("hex");
+}
+
+export const volumeInputs = z
+  .object({
+    uri,
+    /** The pool (name) the volume lives in. */
+    pool: objectName,
+    /** Required for overlays and empty volumes; uploads default to a content-addressed name. */
+    name: objectName.optional(),
+    /** Upload: a local image file. */
+    source: absolutePath.optional(),
+    /** Overlay: name of the base volume. */
+    backingVolume: objectName.optional(),
+    /** Pool of the base volume (default: `pool`). */
+    backingPool: objectName.optional(),
+    /** Empty: the size (required); overlay: the virtual size (default: the base's). */
+    size: size.optional(),
+    /** Empty volumes: default qcow2. Overlays are always qcow2. Uploads: detected when not given. */
+    format: volumeFormat.optional(),
+  })
+  .superRefine((v, ctx) => {
+    const kinds = [v.source !== undefined, v.backingVolume !== undefined].filter(Boolean).length;
+    if (kinds > 1)
+      ctx.addIssue({
+        code: "custom",
+        path: ["backingVolume"],
+        message: "give either source or backingVolume, not both",
+      });
+    if (v.source !== undefined && v.size !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["size"],
+        message: "an uploaded volume takes the size of its source",
+      });
+    if (v.source === undefined && v.backingVolume === undefined && v.size === undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["size"],
+        message: "is required for an empty volume (or give source to upload, backingVolume for an overlay)",
+      });
+    if (v.source === undefined && v.name === undefined)
+      ctx.addIssue({ code: "custom", path: ["name"], message: "is required for overlays and empty volumes" });
+    if (v.backingVolume !== undefined && v.format === "raw")
+      ctx.addIssue({ code: "custom", path: ["format"], message: "an overlay is always qcow2" });
+    if (v.backingPool !== undefined && v.backingVolume === undefined)
+      ctx.addIssue({ code: "custom", path: ["backingPool"], message: "only applies with backingVolume" });
+  })
+  .transform((v) => ({
+    ...v,
+    // Store paths are content-addressed by their path: the name is known already in Check.
+    ...(v.name === undefined && v.source !== undefined && storeVolumeName(v.source)
+      ? { name: storeVolumeName(v.source) }
+      : {}),
+  }));
+
+export type VolumeInputs = z.output<typeof volumeInputs>;
+export type VolumeKind = "upload" | "overlay" | "empty";
+
+export const volumeKind = (v: VolumeInputs): VolumeKind =>
+  v.source !== undefined ? "upload" : v.backingVolume !== undefined ? "overlay" : "empty";
+
+export interface VolumeState extends Record<string, unknown> {
+  uri: string;
+  pool: string;
+  /** The volume's name (for uploads without one: the content-addressed name chosen). */
+  name: string;
+  source?: string;
+  backingVolume?: string;
+  backingPool?: string;
+  size?: number;
+  format?: "qcow2" | "raw";
+  kind: VolumeKind;
+  /** Path of the volume on the libvirt host (also its key). */
+  path: string;
+  /** Virtual size in bytes. */
+  capacity: number;
+  /** Bytes allocated on the host. */
+  allocation: number;
+  /** The format libvirt reports. */
+  actualFormat: string;
+  backingPath?: string;
+  backingFormat?: string;
+  /** False when an upload found its content-addressed volume already there (then never deleted). */
+  created: boolean;
+}
+
+export interface VolumeSpec {
+  name: string;
+  capacity: number;
+  format: "qcow2" | "raw";
+  backing?: { path: string; format: string };
+}
+
+/** `<volume>` for vol-create. qcow2 gets compat 1.1 (libvirt would otherwise pick 0.10). */
+export function volumeXml(s: VolumeSpec): string {
+  return buildXml({
+    volume: {
+      name: s.name,
+      capacity: { "@_unit": "bytes", "#text": String(s.capacity) },
+      allocation: { "@_unit": "bytes", "#text": "0" },
+      target: { format: { "@_type": s.format }, ...(s.format === "qcow2" ? { compat: "1.1" } : {}) },
+      ...(s.backing
+        ? { backingStore: { path: s.backing.path, format: { "@_type": s.backing.format } } }
+        : {}),
+    },
+  });
+}
+
+export interface VolumeLive {
+  name: string;
+  key: string;
+  path: string;
+  capacity: number;
+  allocation: number;
+  physical: number;
+  format: string;
+  backingPath?: string;
+  backingFormat?: string;
+}
+
+export function parseVolumeXml(xml: string): VolumeLive {
+  const vol = child(parseXml(xml), "volume");
+  const target = child(vol, "target");
+  const backing = child(vol, "backingStore");
+  const bytes = (name: string): number => {
+    const n = child(vol, name);
+    return libvirtBytes(text(n), attr(n, "unit"));
+  };
+  const backingPath = text(backing, "path");
+  const backingFormat = attr(child(backing, "format"), "type");
+  return {
+    name: text(vol, "name") ?? "",
+    key: text(vol, "key") ?? "",
+    path: text(target, "path") ?? "",
+    capacity: bytes("capacity"),
+    allocation: bytes("allocation"),
+    physical: bytes("physical"),
+    format: attr(child(target, "format"), "type") ?? "",
+    ...(backingPath ? { backingPath } : {}),
+    ...(backingFormat ? { backingFormat } : {}),
+  };
+}
+
+async function volumeByName(v: Virsh, pool: string, name: string): Promise<VolumeLive | null> {
+  const xml = await v.dumpOrNull(["vol-dumpxml", name, "--pool", pool]);
+  return xml === null ? null : parseVolumeXml(xml);
+}
+
+/** Every volume (in any active pool of the connection) whose backing store is `volPath`. */
+export async function overlaysOf(v: Virsh, volPath: string): Promise<string[]> {
+  const users: string[] = [];
+  for (const pool of await v.names(["pool-list", "--name"])) {
+    for (const p of await listVolumePaths(v, pool)) {
+      const xml = await v.dumpOrNull(["vol-dumpxml", p]);
+      if (xml !== null && parseVolumeXml(xml).backingPath === volPath) users.push(p);
+    }
+  }
+  return users;
+}
+
+function toState(news: VolumeInputs, name: string, live: VolumeLive, created: boolean): VolumeState {
+  return {
+    uri: news.uri,
+    pool: news.pool,
+    name,
+    ...(news.source !== undefined ? { source: news.source } : {}),
+    ...(news.backingVolume !== undefined ? { backingVolume: news.backingVolume } : {}),
+    ...(news.backingPool !== undefined ? { backingPool: news.backingPool } : {}),
+    ...(news.size !== undefined ? { size: news.size } : {}),
+    ...(news.format !== undefined ? { format: news.format } : {}),
+    kind: volumeKind(news),
+    path: live.path,
+    capacity: live.capacity,
+    allocation: live.allocation,
+    actualFormat: live.format,
+    ...(live.backingPath ? { backingPath: live.backingPath } : {}),
+    ...(live.backingFormat ? { backingFormat: live.backingFormat } : {}),
+    created,
+  };
+}
+
+const replaceKeys = ["uri", "pool", "name", "source", "backingVolume", "backingPool", "format"] as const;
+
+export const volumeDefinition: ResourceDefinition<VolumeInputs, VolumeState> = {
+  token: "nixlab:libvirt:Volume",
+  inputs: volumeInputs as unknown as z.ZodType<VolumeInputs>,
+  replaceOnChanges: replaceKeys,
+
+  async preflight(ctx: Context, news: VolumeInputs) {
+    const failures: { property: string; reason: string }[] = [];
+    const v = new Virsh(ctx.run, news.uri);
+    const poolKnown =
+      declaredBy("pool", news.uri, news.pool) !== undefined ||
+      (await v.dumpOrNull(["pool-dumpxml", news.pool])) !== null;
+    if (!poolKnown)
+      failures.push({
+        property: "pool",
+        reason: `no libvirt storage pool named ${JSON.stringify(news.pool)} on ${news.uri}`,
+      });
+    if (news.source !== undefined) {
+      // Uploads read a file on this machine, whatever the URI.
+      let st: ReturnType<typeof statSync> | undefined;
+      try {
+        st = statSync(news.source);
+      } catch {
+        failures.push({ property: "source", reason: `no such file: ${news.source}` });
+      }
+      if (st && !st.isFile())
+        failures.push({ property: "source", reason: `not a regular file: ${news.source}` });
+      if (st?.isFile() && news.format !== undefined) {
+        const [info] = await imageInfo(ctx.run, news.source);
+        if (info && info.format !== news.format)
+          failures.push({
+            property: "format",
+            reason: `is ${news.format}, but ${news.source} is a ${info.format} image`,
+          });
+      }
+    }
+    if (news.backingVolume !== undefined && poolKnown) {
+      const bpool = news.backingPool ?? news.pool;
+      const known =
+        declaredBy("volume", news.uri, volumeKey(bpool, news.backingVolume)) !== undefined ||
+        (await v.dumpOrNull(["vol-dumpxml", news.backingVolume, "--pool", bpool])) !== null;
+      if (!known)
+        failures.push({
+          property: "backingVolume",
+          reason: `no volume ${JSON.stringify(news.backingVolume)} in pool ${JSON.stringify(bpool)}`,
+        });
+    }
+    if (failures.length === 0 && news.name !== undefined)
+      declare("volume", news.uri, volumeKey(news.pool, news.name), ctx.urn);
+    return failures;
+  },
+
+  async diff(_ctx, _id, olds, news): Promise<Diff> {
+    const changed: string[] = [];
+    const replaces: string[] = [];
+    for (const k of replaceKeys) {
+      // An upload without a name keeps the content-addressed name it was given.
+      if (k === "name" && news.name === undefined) continue;
+      if (JSON.stringify(olds[k]) !== JSON.stringify(news[k])) {
+        changed.push(k);
+        replaces.push(k);
+      }
+    }
+    if (olds.size !== news.size) {
+      changed.push("size");
+      // Growing is a vol-resize; shrinking would lose data, so it replaces.
+      if (news.size === undefined || olds.size === undefined || news.size < olds.size) replaces.push("size");
+    }
+    return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
+  },
+
+  async create(ctx, news) {
+    const v = new Virsh(ctx.run, news.uri);
+    const kind = volumeKind(news);
+    if (kind === "upload") return await upload(ctx, v, news);
+    const name = news.name as string;
+    let spec: VolumeSpec;
+    if (kind === "overlay") {
+      const bpool = news.backingPool ?? news.pool;
+      const base = await volumeByName(v, bpool, news.backingVolume as string);
+      if (!base) throw new Error(`backingVolume: no volume ${news.backingVolume} in pool ${bpool}`);
+      if (base.format !== "qcow2" && base.format !== "raw")
+        throw new Error(`backingVolume: ${base.path} is ${base.format}; a base must be qcow2 or raw`);
+      spec = {
+        name,
+        capacity: news.size ?? base.capacity,
+        format: "qcow2",
+        backing: { path: base.path, format: base.format },
+      };
+    } else {
+      spec = { name, capacity: news.size as number, format: news.format ?? "qcow2" };
+    }
+    await v.withXml("vol-create", volumeXml(spec), [news.pool]);
+    const live = await volumeByName(v, news.pool, name);
+    if (!live) throw new Error(`volume ${name} vanished right after it was created`);
+    return { id: live.key, state: toState(news, name, live, true) };
+  },
+
+  async read(ctx, id, state) {
+    const v = new Virsh(ctx.run, state.uri);
+    // The pool's cached view may predate an out-of-band change of its directory.
+    await v.attempt(["pool-refresh", state.pool]);
+    const xml = await v.dumpOrNull(["vol-dumpxml", id]);
+    if (xml === null) return null;
+    const live = parseVolumeXml(xml);
+    return {
+      id,
+      state: {
+        ...state,
+        name: live.name,
+        path: live.path,
+        capacity: live.capacity,
+        allocation: live.allocation,
+        actualFormat: live.format,
+        ...(state.size !== undefined ? { size: live.capacity } : {}),
+      },
+    };
+  },
+
+  async update(ctx, id, olds, news) {
+    const v = new Virsh(ctx.run, news.uri);
+    if (news.size !== undefined && olds.size !== news.size) {
+      ctx.log.info(`growing ${olds.path} to ${news.size} bytes`);
+      await v.exec(["vol-resize", id, String(news.size)]);
+    }
+    const xml = await v.dumpOrNull(["vol-dumpxml", id]);
+    if (xml === null) throw new Error(`volume ${olds.name} (${id}) no longer exists`);
+    return toState(news, olds.name, parseVolumeXml(xml), olds.created);
+  },
+
+  async delete(ctx, id, state) {
+    if (!state.created) return; // found, not made: shared content-addressed base of someone else
+    const v = new Virsh(ctx.run, state.uri);
+    if ((await v.dumpOrNull(["vol-dumpxml", id])) === null) return;
+    const users = await overlaysOf(v, state.path);
+    if (users.length > 0) {
+      ctx.log.warn(
+        `keeping volume ${state.path}: it is the base of ${users.join(", ")} (deleted once nothing uses it, by whoever deletes last; or by hand)`,
+      );
+      return;
+    }
+    await v.exec(["vol-delete", id]);
+  },
+};
+
+async function upload(ctx: Context, v: Virsh, news: VolumeInputs) {
+  const source = news.source as string;
+  const name = news.name ?? digestVolumeName(await sha256File(source), source);
+  const bytes = statSync(source).size;
+  const existing = await volumeByName(v, news.pool, name);
+  if (existing) {
+    // Content-addressed: same name, same content. A short one is an interrupted upload.
+    if (existing.physical !== bytes)
+      throw new Error(
+        `volume ${name} in pool ${news.pool} exists but holds ${existing.physical} bytes, not the ${bytes} of ${source} (an interrupted upload?): delete it and retry`,
+      );
+    ctx.log.info(`volume ${name} already in pool ${news.pool}: not uploading again`);
+    return { id: existing.key, state: toState(news, name, existing, false) };
+  }
+  // A raw volume of the file's byte size, then its bytes; libvirt probes the format (qcow2).
+  await v.withXml("vol-create", volumeXml({ name, capacity: bytes, format: "raw" }), [news.pool]);
+  try {
+    ctx.log.status(`uploading ${source} (${bytes} bytes) to ${news.pool}/${name}`);
+    await v.exec(["vol-upload", name, source, "--pool", news.pool]);
+    await v.exec(["pool-refresh", news.pool]);
+    const live = await volumeByName(v, news.pool, name);
+    if (!live) throw new Error(`volume ${name} vanished right after upload`);
+    return { id: live.key, state: toState(news, name, live, true) };
+  } catch (err) {
+    await v.attempt(["vol-delete", name, "--pool", news.pool]);
+    throw err;
+  }
+}

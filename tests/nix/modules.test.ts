@@ -1,0 +1,316 @@
+// The NixOS modules, called as plain functions with a stand-in lib (stub-lib.nix), fake
+// pkgs and a fake config: what each sets, with which priority, and the boot.json writer
+// run for real.
+import { mkdtempSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { nixEval, run } from "./nix-eval";
+
+const stub = JSON.stringify(path.join(__dirname, "stub-lib.nix"));
+const fakeModulesPath = JSON.stringify(path.join(__dirname, "fake-nixos", "modules"));
+
+// A Nix function of the JSON input { module, config }: calls nix/modules/<module> with the
+// stub lib, fake pkgs and that config, and returns the module's `config` part.
+// Each fake package is its store path, with "out" and "dev" outputs; input.pkgs names
+// the packages the module refers to besides these.
+const callModule = `input:
+  let
+    lib = import (/. + ${stub});
+    fakePackage = name: {
+      outPath = "/nix/store/" + name;
+      out = "/nix/store/" + name + "-out";
+      dev = "/nix/store/" + name + "-dev";
+    };
+    pkgs = builtins.listToAttrs (map (name: { inherit name; value = fakePackage name; }) (input.pkgs or [ ])) // {
+      runCommand = name: _: _: "/nix/store/" + name;
+      util-linux = fakePackage "util-linux";
+      xfsprogs = fakePackage "xfsprogs";
+    };
+    module = import (nixDir + "/modules/\${input.module}");
+  in
+  (module { inherit lib pkgs; config = input.config; modulesPath = /. + ${fakeModulesPath}; }).config`;
+
+const imagelessConfig = {
+  nixlab: {
+    imageless: { storeTag: "store", modulesTag: "modules", rootSize: "50%" },
+    shares: { "/src/linux": { tag: "linux", options: [] } },
+  },
+  system: {
+    build: { initialRamdisk: "/nix/store/22222222222222222222222222222222-initrd" },
+    boot: { loader: { initrdFile: "initrd" } },
+    name: "guest",
+    nixos: { version: "25.11.20251120.abcdef0" },
+  },
+  boot: { kernelParams: ["root=fstab", "loglevel=4"], kernelModules: ["xfs", "null_blk"] },
+};
+
+const override = (priority: number, content: unknown) => ({ _type: "override", priority, content });
+
+describe("backends/imageless", () => {
+  // biome-ignore lint/suspicious/noExplicitAny: a NixOS configuration tree, checked field by field
+  let config: any;
+  beforeAll(async () => {
+    config = await nixEval(callModule, { module: "backends/imageless", config: imagelessConfig });
+  });
+
+  test("file systems: tmpfs root at image-media priority, store and modules over virtiofs in the initrd", () => {
+    expect(config.fileSystems).toEqual({
+      "/": override(60, { device: "none", fsType: "tmpfs", options: ["mode=0755", "size=50%"] }),
+      "/nix/store": { device: "store", fsType: "virtiofs", options: ["ro"], neededForBoot: true },
+      "/lib/modules": { device: "modules", fsType: "virtiofs", options: ["ro"], neededForBoot: true },
+    });
+  });
+
+  test("boot: no loader, no kernel, no bootspec, systemd initrd without modules", () => {
+    expect(config.boot).toEqual({
+      loader: { grub: { enable: false } },
+      kernel: { enable: false },
+      bootspec: { enable: false },
+      initrd: {
+        systemd: {
+          enable: true,
+          contents: { "/lib": { source: override(50, "/nix/store/nixlab-no-kernel-modules/lib") } },
+        },
+        includeDefaultModules: false,
+        availableKernelModules: override(50, []),
+        kernelModules: override(50, []),
+      },
+    });
+  });
+
+  test("boot.kernelModules are loaded from /lib/modules at runtime", () => {
+    expect(config.environment.etc).toEqual({ "modules-load.d/nixlab.conf": { text: "xfs\nnull_blk\n" } });
+    expect(config.systemd.services).toEqual({
+      "systemd-modules-load": { unitConfig: { RequiresMountsFor: ["/lib/modules"] } },
+    });
+  });
+
+  test("console, network and trimmed services", () => {
+    expect(config.systemd.targets).toEqual({ getty: { wants: ["serial-getty@hvc0.service"] } });
+    expect(config.systemd.network).toEqual({
+      enable: true,
+      networks: { "10-nixlab-en": { matchConfig: { Name: "en*" }, networkConfig: { DHCP: "yes" } } },
+    });
+    expect(config.networking).toEqual({
+      hostName: override(1000, "nixlab"),
+      useDHCP: false,
+      useNetworkd: true,
+    });
+    expect(config.nix).toEqual({ enable: override(1000, false) });
+  });
+
+  test("the toplevel builder writes boot.json and links the initrd", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "nixlab-toplevel-"));
+    try {
+      const out = path.join(dir, "out");
+      const result = await run("bash", ["-e", "-c", `mkdir "$out"\n${config.system.systemBuilderCommands}`], {
+        env: { ...process.env, out },
+      });
+      expect(result).toMatchObject({ code: 0, stderr: "" });
+      // Outside a real build the placeholder is not substituted: compare with it.
+      const placeholder = await nixEval<string>('_: builtins.placeholder "out"');
+      const bootJson = JSON.parse(readFileSync(path.join(out, "boot.json"), "utf8"));
+      expect(bootJson).toEqual({
+        version: 1,
+        toplevel: placeholder,
+        init: `${placeholder}/init`,
+        initrd: "/nix/store/22222222222222222222222222222222-initrd/initrd",
+        kernelParams: [
+          "root=tmpfs",
+          "console=ttyS0,115200",
+          "console=hvc0",
+          `init=${placeholder}/init`,
+          "root=fstab",
+          "loglevel=4",
+        ],
+        cmdline: `root=tmpfs console=ttyS0,115200 console=hvc0 init=${placeholder}/init root=fstab loglevel=4`,
+        systemName: "guest",
+        nixosVersion: "25.11.20251120.abcdef0",
+        virtiofs: [
+          { tag: "modules", mountPoint: "/lib/modules" },
+          { tag: "store", mountPoint: "/nix/store" },
+          { tag: "linux", mountPoint: "/src/linux" },
+        ],
+      });
+      expect(readlinkSync(path.join(out, "initrd"))).toBe(
+        "/nix/store/22222222222222222222222222222222-initrd/initrd",
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("backends/libvirt", () => {
+  test("grub on /dev/vda, ext4 root by label, qcow2 from make-disk-image", async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: a NixOS configuration tree
+    const config: any = await nixEval(callModule, {
+      module: "backends/libvirt",
+      config: {
+        nixlab: { libvirt: { diskSize: 20480, additionalSpace: "1024M" } },
+        system: { name: "guest" },
+      },
+    });
+    expect(config.boot.loader).toEqual({ grub: { enable: true, device: "/dev/vda" } });
+    expect(config.fileSystems).toEqual({
+      "/": { device: "/dev/disk/by-label/nixos", fsType: "ext4", autoResize: true },
+    });
+    expect(config.system.build.qcow2).toEqual({
+      name: "nixlab-guest-qcow2",
+      format: "qcow2",
+      partitionTableType: "legacy",
+      fsType: "ext4",
+      label: "nixos",
+      diskSize: 20480,
+      additionalSpace: "1024M",
+      copyChannel: false,
+    });
+    expect(config.nix.gc).toEqual({ automatic: true, dates: "weekly", options: "--delete-older-than 14d" });
+    expect(config.networking).toEqual({
+      hostName: override(1000, "nixlab"),
+      useNetworkd: false,
+      useDHCP: true,
+    });
+  });
+});
+
+describe("user and the backends' user.nix", () => {
+  test("an enabled user: normal account, keys, passwordless sudo", async () => {
+    const config = await nixEval(callModule, {
+      module: "user.nix",
+      config: {
+        nixlab: { user: { enable: true, name: "kdevops", extraGroups: ["wheel"], sshKeys: ["k1"] } },
+      },
+    });
+    expect(config).toEqual({
+      _type: "if",
+      condition: true,
+      content: {
+        assertions: [
+          {
+            assertion: true,
+            message: 'nixlab.user.name: "root" is not an unprivileged account; pick another name',
+          },
+        ],
+        users: {
+          users: {
+            kdevops: {
+              isNormalUser: true,
+              extraGroups: ["wheel"],
+              openssh: { authorizedKeys: { keys: ["k1"] } },
+            },
+          },
+        },
+        security: {
+          sudo: {
+            extraRules: [{ users: ["kdevops"], commands: [{ command: "ALL", options: ["NOPASSWD"] }] }],
+          },
+        },
+      },
+    });
+  });
+
+  test.each([
+    ["backends/imageless/user.nix", ["wheel", "kvm"]],
+    ["backends/libvirt/user.nix", ["wheel", "kvm", "libvirtd"]],
+  ])("%s sets the default groups at mkDefault", async (module, groups) => {
+    // biome-ignore lint/suspicious/noExplicitAny: a NixOS module's result
+    const result: any = await nixEval(
+      `input: let lib = import (/. + ${stub}); in (import (nixDir + "/modules/\${input}")) { inherit lib; }`,
+      module,
+    );
+    expect(result.nixlab.user.extraGroups).toEqual(override(1000, groups));
+  });
+});
+
+describe("mounts/storage", () => {
+  test("the mkfs services get blkid and the file system tools on PATH, and the assertions", async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: a NixOS configuration tree
+    const result: any = await nixEval(callModule, {
+      module: "mounts/storage.nix",
+      config: {
+        nixlab: {
+          storage: {
+            "/mnt/scratch": {
+              device: "/dev/vdb",
+              fsType: "xfs",
+              options: [],
+              mkfsArgs: ["-f"],
+              autoFormat: false,
+            },
+          },
+        },
+        system: { fsPackages: ["/nix/store/xfsprogs"] },
+      },
+    });
+    expect(result._type).toBe("if");
+    expect(result.condition).toBe(true);
+    const { assertions, fileSystems, systemd } = result.content;
+    expect(assertions).toHaveLength(1);
+    expect(fileSystems).toEqual({
+      "/mnt/scratch": { device: "/dev/vdb", fsType: "xfs", autoFormat: false, options: ["defaults"] },
+    });
+    expect(Object.keys(systemd.services)).toEqual(["nixlab-mkfs-mnt-scratch"]);
+    expect(systemd.services["nixlab-mkfs-mnt-scratch"].path).toEqual([
+      "/nix/store/util-linux",
+      "/nix/store/xfsprogs",
+    ]);
+    expect(systemd.services["nixlab-mkfs-mnt-scratch"].requiredBy).toEqual(["mnt-scratch.mount"]);
+  });
+});
+
+describe("testSuites/fstests", () => {
+  test("fsgqa users and groups with fixed ids, man pages, lvm udev rules, xfs_scrub units", async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: a NixOS configuration tree
+    const result: any = await nixEval(callModule, {
+      module: "test-suites/fstests.nix",
+      config: { nixlab: { testSuites: { fstests: { enable: true } } } },
+      pkgs: [
+        "xfstests",
+        "xfsdump",
+        "e2fsprogs",
+        "btrfs-progs",
+        "f2fs-tools",
+        "exfatprogs",
+        "dosfstools",
+        "acl",
+        "attr",
+        "quota",
+        "fio",
+        "dbench",
+        "duperemove",
+        "fsverity-utils",
+        "keyutils",
+        "libcap",
+        "psmisc",
+        "lvm2",
+        "thin-provisioning-tools",
+        "liburing",
+        "libaio",
+        "openssl",
+        "bc",
+        "gawk",
+        "perl",
+        "python3",
+        "time",
+        "which",
+      ],
+    });
+    expect([result._type, result.condition]).toEqual(["if", true]);
+    const config = result.content;
+    expect(config.users).toEqual({
+      groups: { fsgqa: { gid: 7000 }, fsgqa2: { gid: 7001 }, "123456-fsgqa": { gid: 7002 } },
+      users: {
+        fsgqa: { uid: 7000, isNormalUser: true, group: "fsgqa" },
+        fsgqa2: { uid: 7001, isNormalUser: true, group: "fsgqa2" },
+        "123456-fsgqa": { uid: 7002, isNormalUser: true, group: "123456-fsgqa" },
+      },
+    });
+    expect(config.documentation).toEqual({ enable: true, man: { enable: true } });
+    expect(config.services).toEqual({ lvm: { enable: true } });
+    expect(config.systemd).toEqual({
+      packages: ["/nix/store/xfsprogs-out"],
+      tmpfiles: { rules: ["d /var/lib/xfsprogs 0755 root root -"] },
+    });
+  });
+});

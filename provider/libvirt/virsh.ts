@@ -1,6 +1,10 @@
-// virsh, one connection URI per resource. Every call is an argument array (never a shell);
-// XML goes in on stdin (`/dev/stdin` as the file argument: virsh reads it locally and sends the
-// document over its connection, so the same works for qemu+ssh:// URIs).
+// virsh, one connection URI per resource. Every call is an argument array (never a shell).
+// XML goes through a private temporary file (virsh reads it locally and sends the document over
+// its connection, so the same works for qemu+ssh:// URIs). Not /dev/stdin: Node gives a child
+// a socket as stdin, which open("/dev/stdin") refuses (ENXIO).
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { CommandError, type Runner, type RunResult, runChecked } from "../exec";
 
 export const defaultUri = "qemu:///system";
@@ -62,9 +66,16 @@ export class Virsh {
     throw new CommandError("virsh", virshArgs(this.uri, args), r);
   }
 
-  /** `virsh <cmd> /dev/stdin [...rest]` with the XML document on stdin. */
+  /** `virsh <cmd> [...before] <file holding xml> [...after]`. */
   async withXml(cmd: string, xml: string, before: readonly string[] = [], after: readonly string[] = []) {
-    return await this.exec([cmd, ...before, "/dev/stdin", ...after], xml);
+    const dir = mkdtempSync(path.join(tmpdir(), "nixlab-virsh-"));
+    try {
+      const file = path.join(dir, "object.xml");
+      writeFileSync(file, xml, { mode: 0o600 });
+      return await this.exec([cmd, ...before, file, ...after]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   /** One name per line (`--name` listings). */

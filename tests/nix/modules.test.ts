@@ -314,3 +314,45 @@ describe("testSuites/fstests", () => {
     });
   });
 });
+
+// What controller.nix refers to in pkgs (through lib/toolchain.nix's kernel lists too).
+const controllerPkgs = [
+  ...["gnumake", "gcc", "binutils", "flex", "bison", "bc", "perl", "python3", "pkg-config", "kmod"],
+  ...["cpio", "zstd", "lz4", "xz", "gzip", "rsync", "pahole", "sparse", "git", "elfutils", "openssl"],
+  ...["ncurses", "ansible", "qemu", "virtiofsd", "libvirt"],
+];
+
+describe("profiles/controller", () => {
+  test("everything is under mkIf nixlab.controller.enable", async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: a NixOS configuration tree
+    const result: any = await nixEval(callModule, {
+      module: "profiles/controller.nix",
+      config: { nixlab: { controller: { enable: false }, user: { enable: true, name: "kdevops" } } },
+      pkgs: controllerPkgs,
+    });
+    expect([result._type, result.condition]).toEqual(["if", false]);
+  });
+
+  test("libvirtd with KVM, and the nixlab user added to libvirtd and kvm", async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: a NixOS configuration tree
+    const result: any = await nixEval(callModule, {
+      module: "profiles/controller.nix",
+      config: { nixlab: { controller: { enable: true }, user: { enable: true, name: "kdevops" } } },
+      pkgs: controllerPkgs,
+    });
+    const config = result.content;
+    expect(config.virtualisation).toEqual({ libvirtd: { enable: true } });
+    expect(config.boot).toEqual({ kernelModules: ["kvm-intel", "kvm-amd"] });
+    expect(config.users).toEqual({
+      users: { _type: "if", condition: true, content: { kdevops: { extraGroups: ["libvirtd", "kvm"] } } },
+    });
+    expect(config.environment.systemPackages).toEqual(
+      expect.arrayContaining([
+        "/nix/store/ansible",
+        "/nix/store/qemu",
+        "/nix/store/virtiofsd",
+        "/nix/store/pahole",
+      ]),
+    );
+  });
+});

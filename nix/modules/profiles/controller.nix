@@ -38,8 +38,8 @@ in
     ];
 
     # The nixlab user drives the guests; appended to, not replacing, its other groups.
-    users.users.${config.nixlab.user.name} = lib.mkIf config.nixlab.user.enable {
-      extraGroups = [
+    users.users = lib.mkIf config.nixlab.user.enable {
+      ${config.nixlab.user.name}.extraGroups = [
         "libvirtd"
         "kvm"
       ];

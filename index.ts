@@ -1,0 +1,10 @@
+// The nixlab program: `pulumi up -s <stack>` builds and boots the test bed that the stack's
+// `nixlab:lab` config describes (Pulumi.<stack>.yaml). The config is validated before any
+// resource is registered; an invalid one fails naming every offending key.
+import * as pulumi from "@pulumi/pulumi";
+import { Lab } from "./components/lab";
+
+const lab = new Lab("lab", new pulumi.Config("nixlab").requireObject("lab"));
+
+/** Per guest: IP address, SSH command, console log path, closure path. */
+export const guests = lab.guests;

@@ -94,19 +94,17 @@ export class ImagelessGuest extends pulumi.ComponentResource {
     this.sshCommand = pulumi.interpolate`ssh ${args.sshUser ?? "root"}@${this.domain.ipAddress}`;
     this.consoleLog = this.domain.consoleLogPath;
     this.closurePath = args.closure.closurePath;
-    this.runScript = pulumi
-      .all([boot, kernel.bzImage, cmdline, filesystems])
-      .apply(([b, bzImage, c, fs]) =>
-        renderRunScript({
-          name,
-          kernel: bzImage,
-          initrd: b.initrd,
-          cmdline: c,
-          memoryMiB,
-          vcpus,
-          shares: fs,
-        }),
-      );
+    this.runScript = pulumi.all([boot, kernel.bzImage, cmdline, filesystems]).apply(([b, bzImage, c, fs]) =>
+      renderRunScript({
+        name,
+        kernel: bzImage,
+        initrd: b.initrd,
+        cmdline: c,
+        memoryMiB,
+        vcpus,
+        shares: fs,
+      }),
+    );
     this.registerOutputs({
       ipAddress: this.ipAddress,
       sshCommand: this.sshCommand,

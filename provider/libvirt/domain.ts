@@ -5,7 +5,8 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, statSync } from
 import * as path from "node:path";
 import * as z from "zod";
 import type { Context, Diff, ResourceDefinition } from "../resource";
-import { declare, declaredBy, volumeKey } from "./declared";
+import { diffStable, stable } from "./compare";
+import { declare, declaredBy, known, volumeKey } from "./declared";
 import {
   type BootShape,
   type DomainLive,
@@ -198,15 +199,6 @@ export const domainReplaceKeys = [
   "bootDir",
 ] as const;
 const redefineKeys = ["vcpus", "memoryMiB", "cpu", "virtType"] as const;
-
-/** JSON with sorted keys and no undefined: equal values compare equal whatever the key order. */
-export function stable(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) =>
-    x && typeof x === "object" && !Array.isArray(x)
-      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : x,
-  );
-}
 
 async function chooseType(ctx: Context, v: Virsh, d: DomainInputs): Promise<"kvm" | "qemu"> {
   if (d.virtType !== "auto") return d.virtType;
@@ -409,29 +401,34 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
 
   async preflight(ctx, d) {
     const failures: { property: string; reason: string }[] = [];
+    if (!known(d.uri)) return failures;
     const v = new Virsh(ctx.run, d.uri);
-    const other = declaredBy("domain", d.uri, d.name);
-    const existing = await v.dumpOrNull(["dumpxml", "--inactive", d.name]);
-    if (existing !== null && parseDomainXml(existing).urn !== ctx.urn)
-      failures.push({
-        property: "name",
-        reason: `a domain named ${JSON.stringify(d.name)} already exists on ${d.uri}`,
-      });
-    else if (other !== undefined && other !== ctx.urn)
-      failures.push({
-        property: "name",
-        reason: `domain name ${JSON.stringify(d.name)} is also used by ${other}`,
-      });
+    if (known(d.name)) {
+      const other = declaredBy("domain", d.uri, d.name);
+      const existing = await v.dumpOrNull(["dumpxml", "--inactive", d.name]);
+      if (existing !== null && parseDomainXml(existing).urn !== ctx.urn)
+        failures.push({
+          property: "name",
+          reason: `a domain named ${JSON.stringify(d.name)} already exists on ${d.uri}`,
+        });
+      else if (other !== undefined && other !== ctx.urn)
+        failures.push({
+          property: "name",
+          reason: `domain name ${JSON.stringify(d.name)} is also used by ${other}`,
+        });
+    }
     for (const [i, n] of d.networkInterfaces.entries()) {
-      if (n.network === undefined || declaredBy("network", d.uri, n.network)) continue;
-      if ((await v.dumpOrNull(["net-info", n.network])) === null)
+      const net = n.network;
+      if (net === undefined || !known(net) || declaredBy("network", d.uri, net)) continue;
+      if ((await v.dumpOrNull(["net-info", net])) === null)
         failures.push({
           property: `networkInterfaces[${i}].network`,
-          reason: `no libvirt network named ${JSON.stringify(n.network)} on ${d.uri}`,
+          reason: `no libvirt network named ${JSON.stringify(net)} on ${d.uri}`,
         });
     }
     for (const [i, disk] of d.disks.entries()) {
       if (disk.pool !== undefined && disk.volume !== undefined) {
+        if (!known(disk.pool, disk.volume)) continue;
         if (declaredBy("volume", d.uri, volumeKey(disk.pool, disk.volume))) continue;
         if ((await v.dumpOrNull(["vol-info", disk.volume, "--pool", disk.pool])) === null)
           failures.push({
@@ -456,17 +453,12 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
           failures.push({ property: `filesystems[${i}].source`, reason: `no such directory: ${f.source}` });
       }
     }
-    if (failures.length === 0) declare("domain", d.uri, d.name, ctx.urn);
+    if (failures.length === 0 && known(d.name)) declare("domain", d.uri, d.name, ctx.urn);
     return failures;
   },
 
   async diff(_ctx, _id, olds, news): Promise<Diff> {
-    const o = olds as Record<string, unknown>;
-    const n = news as Record<string, unknown>;
-    const changed = [...domainUpdateKeys, ...domainReplaceKeys].filter((k) => stable(o[k]) !== stable(n[k]));
-    const replaces = changed.filter((k) => (domainReplaceKeys as readonly string[]).includes(k));
-    // Delete first: the new domain takes the same name (and disks).
-    return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
+    return diffStable(olds, news, [...domainUpdateKeys, ...domainReplaceKeys], domainReplaceKeys);
   },
 
   async create(ctx, d) {

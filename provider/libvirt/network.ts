@@ -2,8 +2,9 @@
 // `existing: true`, a network that is already there (such as `default`), used by name and never
 // changed or deleted.
 import * as z from "zod";
-import { type Context, type Diff, diffKeys, type ResourceDefinition } from "../resource";
-import { declare } from "./declared";
+import type { Context, Diff, ResourceDefinition } from "../resource";
+import { diffStable } from "./compare";
+import { declare, known } from "./declared";
 import { ipv4, objectName, uri } from "./schema";
 import { Virsh } from "./virsh";
 import { attr, buildXml, child, children, parseXml, text } from "./xml";
@@ -184,6 +185,7 @@ export const networkDefinition: ResourceDefinition<NetworkInputs, NetworkState> 
   replaceOnChanges,
 
   async preflight(ctx: Context, news: NetworkInputs) {
+    if (!known(news.uri, news.name)) return [];
     if (news.existing) {
       const v = new Virsh(ctx.run, news.uri);
       if ((await v.dumpOrNull(["net-dumpxml", news.name])) === null)
@@ -199,8 +201,7 @@ export const networkDefinition: ResourceDefinition<NetworkInputs, NetworkState> 
   },
 
   async diff(_ctx, _id, olds, news): Promise<Diff> {
-    const d = diffKeys(olds, news, keys, replaceOnChanges);
-    return { ...d, deleteBeforeReplace: d.replaces.length > 0 };
+    return diffStable(olds, news, keys, replaceOnChanges);
   },
 
   async create(ctx, news) {

@@ -1,8 +1,9 @@
 // nixlab:libvirt:Pool — a `dir` storage pool: define, build, start, autostart. Delete only when
 // empty unless forceDelete; an adopted pool (existing: true) is never touched.
 import * as z from "zod";
-import { type Context, type Diff, diffKeys, type ResourceDefinition } from "../resource";
-import { declare } from "./declared";
+import type { Context, Diff, ResourceDefinition } from "../resource";
+import { diffStable } from "./compare";
+import { declare, known } from "./declared";
 import { absolutePath, objectName, uri } from "./schema";
 import { Virsh } from "./virsh";
 import { attr, buildXml, child, parseXml, text } from "./xml";
@@ -79,6 +80,7 @@ export const poolDefinition: ResourceDefinition<PoolInputs, PoolState> = {
   replaceOnChanges,
 
   async preflight(ctx: Context, news: PoolInputs) {
+    if (!known(news.uri, news.name)) return [];
     const v = new Virsh(ctx.run, news.uri);
     if (news.existing) {
       if ((await v.dumpOrNull(["pool-dumpxml", news.name])) === null)
@@ -94,8 +96,7 @@ export const poolDefinition: ResourceDefinition<PoolInputs, PoolState> = {
   },
 
   async diff(_ctx, _id, olds, news): Promise<Diff> {
-    const d = diffKeys(olds, news, keys, replaceOnChanges);
-    return { ...d, deleteBeforeReplace: d.replaces.length > 0 };
+    return diffStable(olds, news, keys, replaceOnChanges);
   },
 
   async create(ctx, news) {

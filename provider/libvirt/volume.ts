@@ -11,7 +11,8 @@ import { createReadStream, statSync } from "node:fs";
 import * as path from "node:path";
 import * as z from "zod";
 import type { Context, Diff, ResourceDefinition } from "../resource";
-import { declare, declaredBy, volumeKey } from "./declared";
+import { stable } from "./compare";
+import { declare, declaredBy, known, volumeKey } from "./declared";
 import { listVolumePaths } from "./pool";
 import { imageInfo } from "./qemu-img";
 import { absolutePath, objectName, size, uri, volumeFormat } from "./schema";
@@ -232,8 +233,10 @@ export const volumeDefinition: ResourceDefinition<VolumeInputs, VolumeState> = {
 
   async preflight(ctx: Context, news: VolumeInputs) {
     const failures: { property: string; reason: string }[] = [];
+    if (!known(news.uri)) return failures;
     const v = new Virsh(ctx.run, news.uri);
     const poolKnown =
+      !known(news.pool) ||
       declaredBy("pool", news.uri, news.pool) !== undefined ||
       (await v.dumpOrNull(["pool-dumpxml", news.pool])) !== null;
     if (!poolKnown)
@@ -260,19 +263,20 @@ export const volumeDefinition: ResourceDefinition<VolumeInputs, VolumeState> = {
           });
       }
     }
-    if (news.backingVolume !== undefined && poolKnown) {
+    if (known(news.backingVolume, news.pool, news.backingPool ?? news.pool) && poolKnown) {
       const bpool = news.backingPool ?? news.pool;
-      const known =
-        declaredBy("volume", news.uri, volumeKey(bpool, news.backingVolume)) !== undefined ||
-        (await v.dumpOrNull(["vol-dumpxml", news.backingVolume, "--pool", bpool])) !== null;
-      if (!known)
+      const backingVolume = news.backingVolume as string;
+      const found =
+        declaredBy("volume", news.uri, volumeKey(bpool, backingVolume)) !== undefined ||
+        (await v.dumpOrNull(["vol-dumpxml", backingVolume, "--pool", bpool])) !== null;
+      if (!found)
         failures.push({
           property: "backingVolume",
           reason: `no volume ${JSON.stringify(news.backingVolume)} in pool ${JSON.stringify(bpool)}`,
         });
     }
-    if (failures.length === 0 && news.name !== undefined)
-      declare("volume", news.uri, volumeKey(news.pool, news.name), ctx.urn);
+    if (failures.length === 0 && known(news.name, news.pool))
+      declare("volume", news.uri, volumeKey(news.pool, news.name as string), ctx.urn);
     return failures;
   },
 
@@ -282,7 +286,7 @@ export const volumeDefinition: ResourceDefinition<VolumeInputs, VolumeState> = {
     for (const k of replaceKeys) {
       // An upload without a name keeps the content-addressed name it was given.
       if (k === "name" && news.name === undefined) continue;
-      if (JSON.stringify(olds[k]) !== JSON.stringify(news[k])) {
+      if (stable(olds[k]) !== stable(news[k])) {
         changed.push(k);
         replaces.push(k);
       }

@@ -277,6 +277,34 @@ describe("libvirt resources on qemu:///system", () => {
     });
   });
 
+  test("network: NAT with a DHCP range; read shows no drift; an existing one is adopted, never deleted", async () => {
+    const urn = urnOf("Network", "net");
+    const news = {
+      name: `${run}net`,
+      bridge: `nxr${process.pid % 100000}`,
+      address: `10.214.${process.pid % 250}.1/24`,
+      dhcp: { start: `10.214.${process.pid % 250}.100`, end: `10.214.${process.pid % 250}.120` },
+    };
+    const net = await engine.create(urn, news);
+    expect(net.outs).toMatchObject({ created: true, active: true, bridgeName: news.bridge, autostart: true });
+    const read = await engine.read(urn, net.id, net.outs);
+    expect(read.props).toEqual(net.outs);
+    expect(await engine.diff(urn, net.id, read.props, news)).toMatchObject({ changes: false });
+    expect((await engine.diff(urn, net.id, read.props, { ...news, autostart: false })).replaces).toEqual([]);
+    expect(
+      (await engine.diff(urn, net.id, read.props, { ...news, dhcp: { ...news.dhcp, end: news.dhcp.start } }))
+        .replaces,
+    ).toEqual(["dhcp"]);
+
+    const adopted = await engine.create(urnOf("Network", "default"), { name: "default", existing: true });
+    expect(adopted.outs).toMatchObject({ created: false, bridgeName: "virbr0" });
+    await engine.delete(urnOf("Network", "default"), adopted.id, adopted.outs);
+    expect(await virsh(["net-info", "default"])).toMatch(/Active:\s+yes/);
+
+    await engine.delete(urn, net.id, net.outs);
+    expect(await virsh(["net-list", "--all", "--name"])).not.toContain(`${run}net`);
+  });
+
   test("bad input fails in Check, naming the field, with nothing created", async () => {
     const before = { doms: await domainNames(), vols: await virsh(["vol-list", poolName]) };
     const failures = async (type: string, news: Props) =>

@@ -2,7 +2,7 @@
 // out-of-band destroy), an update, and destroy, of a project that makes its own NAT network,
 // pool, base image, overlay, NVMe data drive and a direct-kernel-boot guest on that network.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { buildFixtureInitramfs, renderFixtureInit } from "../support/fixture-guest";
 import { virsh, waitForConsole } from "../support/libvirt";
@@ -53,7 +53,12 @@ describe("libvirt resources through the Pulumi engine", () => {
   });
 
   afterAll(async () => {
+    const outs = await outputs().catch(() => ({}) as Record<string, string>);
     await run(["destroy", "--yes", "--skip-preview"]).catch(() => undefined);
+    // What a failed destroy could have left: the guest's boot copy and console log.
+    if (outs.kernelPath?.startsWith("/var/lib/libvirt/boot/nixlab/"))
+      rmSync(path.dirname(outs.kernelPath), { recursive: true, force: true });
+    if (outs.consoleLogPath) rmSync(outs.consoleLogPath, { force: true });
     await p.run(["stack", "rm", "--yes", "--force", stack], { cwd: project, reject: false });
     const left = sweepLibvirtObjects(prefix);
     if (left.length > 0) console.warn(`swept: ${left.join(", ")}`);

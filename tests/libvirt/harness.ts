@@ -1,5 +1,7 @@
 // Drive resource definitions through NixlabProvider as the engine would: check, then
 // create/read/diff/update/delete with the checked inputs and the stored outputs.
+import { rmSync } from "node:fs";
+import * as path from "node:path";
 import { type JavaScriptValue, Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { NixlabProvider } from "../../provider/plugin";
 import { definitions, providerVersion } from "../../provider/registry";
@@ -9,6 +11,14 @@ type Props = Record<string, unknown>;
 /** What the engine hands back is what went through a protobuf Struct: do the same here. */
 const wire = (p: unknown): Props =>
   Struct.fromJavaScript(p as Record<string, JavaScriptValue>).toJavaScript() as Props;
+
+/** The boot copies and console log a Domain made, for afterAll when a test failed before its delete. */
+export function removeDomainFiles(outs: Props): void {
+  for (const f of (outs.createdFiles as string[] | undefined) ?? [])
+    rmSync(path.dirname(f), { recursive: true, force: true });
+  if (outs.consoleLogCreated === true && typeof outs.consoleLogPath === "string")
+    rmSync(outs.consoleLogPath, { force: true });
+}
 
 export const urnOf = (type: string, name: string): string =>
   `urn:pulumi:test::nixlab-libvirt::nixlab:libvirt:${type}::${name}`;

@@ -13,7 +13,7 @@ import { virsh, waitForConsole } from "../support/libvirt";
 import { sweepLibvirtObjects } from "../support/libvirt-objects";
 import { testKernel, testPrefix } from "../support/paths";
 import { makeWorkDir, removeWorkDir } from "../support/workdir";
-import { Engine, urnOf } from "./harness";
+import { Engine, removeDomainFiles, urnOf } from "./harness";
 
 type Props = Record<string, unknown>;
 
@@ -39,6 +39,7 @@ const domainNames = async () => (await virsh(["list", "--all", "--name"])).split
 
 describe("libvirt resources on qemu:///system", () => {
   const engine = new Engine();
+  const domainOuts: Props[] = [];
   let work: string;
   let pool: { id: string; outs: Props };
   let base: { id: string; outs: Props };
@@ -58,6 +59,8 @@ describe("libvirt resources on qemu:///system", () => {
   afterAll(async () => {
     const left = sweepLibvirtObjects(run);
     if (left.length > 0) console.warn(`swept: ${left.join(", ")}`);
+    // Files of domains that a failed test could not delete through the provider.
+    for (const outs of domainOuts) removeDomainFiles(outs);
     removeWorkDir(work);
   });
 
@@ -174,6 +177,7 @@ describe("libvirt resources on qemu:///system", () => {
     test("boots the kernel to its marker, mounts virtiofs, takes a lease, sees the data disk", async () => {
       const t0 = Date.now();
       dom = await engine.create(urn, inputs);
+      domainOuts.push(dom.outs);
       const o = dom.outs;
       consoleLog = String(o.consoleLogPath);
       expect(consoleLog).toBe(`/var/log/libvirt/qemu/${domName}-console.log`);
@@ -268,6 +272,7 @@ describe("libvirt resources on qemu:///system", () => {
 
     test("create + delete leaves no domain, file or NVRAM behind", async () => {
       const again = await engine.create(urn, { ...inputs, running: false });
+      domainOuts.push(again.outs);
       expect(again.outs.state).toBe("shut off");
       expect(await domainNames()).toContain(domName);
       await engine.delete(urn, again.id, again.outs);

@@ -4,7 +4,7 @@
 import type * as provider from "@pulumi/pulumi/provider";
 import { engineLogger } from "./engine-log";
 import { execaRunner, type Runner } from "./exec";
-import { type AnyResourceDefinition, type Context, zodFailures } from "./resource";
+import { type AnyResourceDefinition, type Context, same, zodFailures } from "./resource";
 import { containsUnknown, isUnknown, unwrapSecrets, wrapSecrets } from "./secrets";
 
 type Props = Record<string, unknown>;
@@ -66,7 +66,8 @@ export class NixlabProvider implements provider.Provider {
       const failures = zodFailures({ ...parsed.error, issues } as typeof parsed.error);
       return failures.length > 0 || !containsUnknown(plain) ? { inputs: news, failures } : { inputs: news };
     }
-    if (def.preflight) {
+    // Effects-based checks need known values: during a preview some are placeholders.
+    if (def.preflight && !containsUnknown(plain)) {
       const failures = await def.preflight(this.context(urn), parsed.data);
       if (failures.length > 0) return { inputs: news, failures };
     }
@@ -80,7 +81,7 @@ export class NixlabProvider implements provider.Provider {
     if (containsUnknown(newPlain)) {
       // Not everything is known yet: whatever is unknown may change.
       const changed = Object.keys(newPlain as Props).filter(
-        (k) => JSON.stringify((newPlain as Props)[k]) !== JSON.stringify((oldState as Props)[k]),
+        (k) => !same((newPlain as Props)[k], (oldState as Props)[k]),
       );
       return {
         changes: changed.length > 0,

@@ -41,7 +41,24 @@ export interface ResourceDefinition<I, S extends Record<string, unknown>> {
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds definitions of every input/state type
 export type AnyResourceDefinition = ResourceDefinition<any, any>;
 
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+/**
+ * JSON with object keys sorted. What the engine hands back went through a protobuf Struct, which
+ * does not keep key order, so comparisons of stored state with new inputs must not depend on it.
+ */
+export function stable(v: unknown): string {
+  return (
+    JSON.stringify(v, (_k, x: unknown) =>
+      x && typeof x === "object" && !Array.isArray(x)
+        ? Object.fromEntries(
+            Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)),
+          )
+        : x,
+    ) ?? "undefined"
+  );
+}
+
+/** Equal as data, whatever the key order. */
+export const same = (a: unknown, b: unknown): boolean => stable(a) === stable(b);
 
 /**
  * The common diff: which of `keys` changed between the old state and the new inputs; a change in

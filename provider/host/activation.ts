@@ -12,7 +12,7 @@ import * as path from "node:path";
 import * as z from "zod";
 import type { RunResult } from "../exec";
 import { storePath } from "../nix/store-path";
-import type { Context, ResourceDefinition } from "../resource";
+import { type Context, type ResourceDefinition, same } from "../resource";
 import {
   type Action,
   actions,
@@ -183,7 +183,6 @@ export const activationResource: ResourceDefinition<ActivationInputs, Activation
       "sudo",
       "remoteTmpDir",
     ] as const;
-    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
     const where = (c: SshConnection) => [c.host, c.user, c.port];
     const changed: string[] = keys.filter((k) => !same(olds[k], news[k]));
     if (!same(where(olds.connection), where(news.connection))) changed.push("connection");

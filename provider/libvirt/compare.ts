@@ -1,19 +1,8 @@
-// Value comparison for diffs. What the engine hands back went through a protobuf Struct, which
-// does not keep object key order, so `{start, end}` from the inputs must equal `{end, start}`
-// from the state: compare with sorted keys (undefined members dropped, as JSON drops them).
-import type { Diff } from "../resource";
+// Diffs for libvirt objects: key-order-insensitive (see `stable`), and delete-before-replace,
+// since libvirt names are unique.
+import { type Diff, stable } from "../resource";
 
-export function stable(v: unknown): string {
-  return (
-    JSON.stringify(v, (_k, x: unknown) =>
-      x && typeof x === "object" && !Array.isArray(x)
-        ? Object.fromEntries(
-            Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)),
-          )
-        : x,
-    ) ?? "undefined"
-  );
-}
+export { stable };
 
 /** Which of `keys` changed (order-insensitively); a change in `replaceKeys` replaces, deleting first. */
 export function diffStable(

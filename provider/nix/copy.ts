@@ -4,7 +4,7 @@
 import * as z from "zod";
 import { runChecked } from "../exec";
 import { type SshConnection, sshConnection, sshOptions, withSshMaterial } from "../host/ssh";
-import type { Context, ResourceDefinition } from "../resource";
+import { type Context, type ResourceDefinition, same } from "../resource";
 import { copyArgs, pathInfoArgs } from "./commands";
 import { parsePathInfo } from "./path-info";
 import { storePath } from "./store-path";
@@ -86,7 +86,7 @@ export const copyResource: ResourceDefinition<CopyInputs, CopyState> = {
 
   async diff(_ctx, _id, olds, news) {
     const keys = ["storePath", "to", "ssh", "checkSigs"] as const;
-    const changed = keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+    const changed = keys.filter((k) => !same(olds[k], news[k]));
     return { changes: changed.length > 0, replaces: [] };
   },
 

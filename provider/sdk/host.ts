@@ -37,11 +37,6 @@ export class Activation extends pulumi.CustomResource {
   declare readonly previous: pulumi.Output<string>;
 
   constructor(name: string, args: ActivationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      "nixlab:host:Activation",
-      name,
-      { ...args, connection: pulumi.secret(args.connection), previous: undefined },
-      opts,
-    );
+    super("nixlab:host:Activation", name, { ...args, previous: undefined }, opts);
   }
 }

@@ -60,7 +60,10 @@ export interface CopyArgs {
   checkSigs?: pulumi.Input<boolean>;
 }
 
-/** Copies a closure to another store. */
+/**
+ * Copies a closure to another store. `ssh` is stored as a secret by the provider itself (pass
+ * privateKey as a secret too, e.g. config.requireSecret, so the program never holds it in plain).
+ */
 export class Copy extends pulumi.CustomResource {
   declare readonly storePath: pulumi.Output<string>;
   declare readonly to: pulumi.Output<string>;

@@ -66,8 +66,9 @@ export class NixlabProvider implements provider.Provider {
       const failures = zodFailures({ ...parsed.error, issues } as typeof parsed.error);
       return failures.length > 0 || !containsUnknown(plain) ? { inputs: news, failures } : { inputs: news };
     }
-    // Effects-based checks need known values: during a preview some are placeholders.
-    if (def.preflight && !containsUnknown(plain)) {
+    // Preflights see preview placeholders (isUnknown) and skip what is not known yet; they also
+    // run when other values are unknown, since they record what the deployment declares.
+    if (def.preflight) {
       const failures = await def.preflight(this.context(urn), parsed.data);
       if (failures.length > 0) return { inputs: news, failures };
     }

@@ -1,7 +1,7 @@
 // The host set-up script: a second run on a prepared host changes nothing, and a missing
 // prerequisite fails with what is missing and how to get it.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import * as path from "node:path";
 import { execa } from "execa";
 import { repoRoot } from "../support/paths";
@@ -53,6 +53,9 @@ describe("scripts/setup-host", () => {
       const { stdout } = await execa("sh", ["-c", 'command -v "$1"', "sh", tool]);
       symlinkSync(stdout.trim(), path.join(bin, tool));
     }
+    // A copy of the scripts that nobody can read (the checkout itself may sit under /root).
+    const scripts = path.join(work, "scripts");
+    cpSync(path.join(repoRoot, "scripts"), scripts, { recursive: true });
     const r = await execa(
       "/usr/bin/setpriv",
       [
@@ -61,7 +64,7 @@ describe("scripts/setup-host", () => {
         "--clear-groups",
         "--",
         `${bin}/bash`,
-        path.join(repoRoot, "scripts/setup/apt-packages"),
+        path.join(scripts, "setup/apt-packages"),
       ],
       { env: { PATH: bin, HOME: work }, extendEnv: false, reject: false, all: true },
     );

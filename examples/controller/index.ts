@@ -9,7 +9,10 @@ const host = config.require("host");
 
 const controllerSystem = new NixosClosure("controller", {
   // Your controller's own flake (its hardware configuration plus nixlab's controller profile).
-  source: { flake: config.require("controllerFlake"), attribute: `nixosConfigurations.${host}.config.system.build.toplevel` },
+  source: {
+    flake: config.require("controllerFlake"),
+    attribute: `nixosConfigurations.${host}.config.system.build.toplevel`,
+  },
 });
 
 const controller = new ControllerHost("controller", {

@@ -30,8 +30,12 @@ export function renderRunScript(o: RunScriptOptions): string {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion in the script text
     'run=$(mktemp -d "${TMPDIR:-/tmp}/nixlab-run.XXXXXX")',
     "trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf \"$run\"' EXIT",
-    // KVM when this user may use it; software emulation otherwise.
-    "accel=tcg; if [ -w /dev/kvm ]; then accel=kvm; fi",
+    // KVM when the CPU has it and this user may use it; software emulation otherwise (a /dev/kvm
+    // without VMX/SVM, as in some containers, hangs QEMU after the BIOS). NIXLAB_ACCEL overrides.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion in the script text
+    "accel=${NIXLAB_ACCEL:-tcg}",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion in the script text
+    'if [ -z "${NIXLAB_ACCEL:-}" ] && [ -w /dev/kvm ] && grep -qwE "vmx|svm" /proc/cpuinfo; then accel=kvm; fi',
   ];
   for (const s of o.shares) {
     lines.push(`${q(virtiofsd)} --socket-path="$run/${s.tag}.sock" -o source=${q(s.source)} -o cache=auto &`);

@@ -1,22 +1,12 @@
 // Where the host set-up (scripts/setup-host) leaves things, computed the same way the
 // shell scripts do (scripts/lib/common.sh), so tests and scripts agree without a state file.
-import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
-import { homedir } from "node:os";
+import { existsSync, readdirSync, realpathSync } from "node:fs";
 import * as path from "node:path";
+import { cacheDir, repositoryRoot } from "../../components/locations";
 
-/** The repository root: the nearest folder above holding nixlab's package.json (also from dist/). */
-export const repoRoot = ((): string => {
-  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const pkg = path.join(dir, "package.json");
-    if (existsSync(pkg) && /"name":\s*"nixlab"/.test(readFileSync(pkg, "utf8"))) return dir;
-  }
-  throw new Error(`no nixlab package.json above ${__dirname}`);
-})();
-
-export function cacheDir(): string {
-  const env = process.env;
-  return env.NIXLAB_CACHE_DIR ?? path.join(env.XDG_CACHE_HOME ?? path.join(homedir(), ".cache"), "nixlab");
-}
+/** The repository root (also from dist/), and the cache scripts/setup-host fills: as the components see them. */
+export const repoRoot = repositoryRoot();
+export type { cacheDir };
 
 /** Directory holding the built `pulumi` and `pulumi-language-nodejs`. */
 export function pulumiBinDir(): string {

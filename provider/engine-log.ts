@@ -41,6 +41,3 @@ export function engineLogger(urn: string): Logger {
     status: (m) => send(LogSeverity.INFO, urn, m, true),
   };
 }
-
-/** For unit tests and tools outside the engine. */
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, status() {} };

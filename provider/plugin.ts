@@ -46,9 +46,16 @@ export class NixlabProvider implements provider.Provider {
   }
 
   /** Unwrap secrets and parse inputs that Check already validated. */
-  private parse(def: AnyResourceDefinition, raw: Props): { inputs: unknown; secretKeys: Set<string> } {
+  /** Unwrap secrets; the keys to mark secret again are those that were, plus the type's secretInputs. */
+  private unwrap(def: AnyResourceDefinition, raw: Props): { plain: unknown; secretKeys: Set<string> } {
     const { plain, secretKeys } = unwrapSecrets(raw);
     for (const k of def.secretInputs ?? []) secretKeys.add(k);
+    return { plain, secretKeys };
+  }
+
+  /** Unwrap secrets and parse inputs that Check already validated. */
+  private parse(def: AnyResourceDefinition, raw: Props): { inputs: unknown; secretKeys: Set<string> } {
+    const { plain, secretKeys } = this.unwrap(def, raw);
     return { inputs: def.inputs.parse(plain), secretKeys };
   }
 
@@ -58,8 +65,7 @@ export class NixlabProvider implements provider.Provider {
 
   async check(urn: string, _olds: Props, news: Props): Promise<provider.CheckResult> {
     const def = this.definition(urn);
-    const { plain, secretKeys } = unwrapSecrets(news);
-    for (const k of def.secretInputs ?? []) secretKeys.add(k);
+    const { plain, secretKeys } = this.unwrap(def, news);
     const parsed = def.inputs.safeParse(plain);
     if (!parsed.success) {
       const issues = parsed.error.issues.filter((i) => !pathIsUnknown(plain, i.path));
@@ -103,8 +109,7 @@ export class NixlabProvider implements provider.Provider {
 
   async read(id: string, urn: string, props: Props = {}): Promise<provider.ReadResult> {
     const def = this.definition(urn);
-    const { plain, secretKeys } = unwrapSecrets(props);
-    for (const k of def.secretInputs ?? []) secretKeys.add(k);
+    const { plain, secretKeys } = this.unwrap(def, props);
     const r = await def.read(this.context(urn), id, plain as Props);
     // An empty ID tells the engine the resource is gone (refresh then drops it from the state).
     if (!r) return { id: "", props: {} };

@@ -10,7 +10,7 @@ import { closureSource } from "../../components/lab";
 import { labConfig } from "../../components/lab-config";
 import { hostCachedKernel } from "../../components/locations";
 import { renderRunScript } from "../../components/run-script";
-import { nixEnv } from "../support/env";
+import { buildOut } from "../support/nix-fixture";
 import { makeWorkDir, removeWorkDir } from "../support/workdir";
 
 describe("run script (QEMU + virtiofsd, no libvirt)", () => {
@@ -33,12 +33,7 @@ describe("run script (QEMU + virtiofsd, no libvirt)", () => {
       extraArgs: string[];
     };
     const overrides = Object.entries(src.overrideInputs).flatMap(([k, v]) => ["--override-input", k, v]);
-    const { stdout } = await execa(
-      "nix",
-      ["build", "--json", "--no-link", ...src.extraArgs, ...overrides, `${src.flake}#${src.attribute}`],
-      { env: nixEnv() },
-    );
-    const toplevel = (JSON.parse(stdout) as { outputs: { out: string } }[])[0]?.outputs.out ?? "";
+    const toplevel = await buildOut(`${src.flake}#${src.attribute}`, [...src.extraArgs, ...overrides]);
     const boot = readBootJson(toplevel);
     const kernel = hostCachedKernel();
     const script = renderRunScript({

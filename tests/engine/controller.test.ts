@@ -1,9 +1,9 @@
 // The controller path through the real engine: a ControllerHost copies a closure over ssh-ng to a
 // loopback sshd "host", activates it there, updates it to another generation, and keeps the host
 // as it is on destroy. The private key goes in as a secret and never appears in the state file.
-import { readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, realpathSync } from "node:fs";
 import * as path from "node:path";
-import { prepareFixtureFlake } from "../support/nix-fixture";
+import { prepareActivationFixture } from "../support/nix-fixture";
 import { repoRoot } from "../support/paths";
 import { type PulumiSandbox, pulumiSandbox } from "../support/pulumi";
 import { type LoopbackSshd, startSshd } from "../support/sshd";
@@ -22,10 +22,8 @@ describe("ControllerHost through the Pulumi engine", () => {
   beforeAll(async () => {
     work = makeWorkDir("engine-controller");
     sshd = await startSshd(path.join(work, "sshd"));
-    const flake = prepareFixtureFlake("activation", work);
-    callLog = path.join(work, "calls.log");
-    writeFileSync(path.join(flake, "call-log-path"), callLog);
-    writeFileSync(path.join(flake, "sshd-pid-path"), path.join(work, "sshd", "sshd.pid"));
+    const { flake, callLog: log } = prepareActivationFixture(work, path.join(work, "sshd", "sshd.pid"));
+    callLog = log;
     profile = path.join(work, "profiles", "system");
     p = pulumiSandbox(work, { NIXLAB_STATE_DIR: path.join(work, "state") });
     await p.run(["stack", "init", stack], { cwd: project });

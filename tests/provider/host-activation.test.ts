@@ -1,11 +1,11 @@
 // nixlab:host:Activation against a loopback sshd "host" (this machine) with fake system closures
 // whose switch-to-configuration records its calls: switch, update, drift, failure with rollback,
 // and a generation that takes the host off the network, rolled back by the host-side watchdog.
-import { existsSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
 import * as path from "node:path";
 import { execa } from "execa";
 import { nixEnv } from "../support/env";
-import { prepareFixtureFlake } from "../support/nix-fixture";
+import { buildOut, prepareActivationFixture } from "../support/nix-fixture";
 import { testProvider, urnOf } from "../support/provider-harness";
 import { type LoopbackSshd, startSshd } from "../support/sshd";
 import { makeWorkDir, removeWorkDir } from "../support/workdir";
@@ -30,17 +30,10 @@ describe("nixlab:host:Activation", () => {
   beforeAll(async () => {
     work = makeWorkDir("activation");
     sshd = await startSshd(path.join(work, "sshd"));
-    const flake = prepareFixtureFlake("activation", work);
-    callLog = path.join(work, "calls.log");
-    writeFileSync(path.join(flake, "call-log-path"), callLog);
-    writeFileSync(path.join(flake, "sshd-pid-path"), path.join(work, "sshd", "sshd.pid"));
+    const fixture = prepareActivationFixture(work, path.join(work, "sshd", "sshd.pid"));
+    callLog = fixture.callLog;
     for (const name of ["a", "b", "fail", "darken"]) {
-      const { stdout } = await execa(
-        "nix",
-        ["build", "--json", "--no-link", `path:${flake}#packages.x86_64-linux.${name}`],
-        { env: nixEnv() },
-      );
-      systems[name] = (JSON.parse(stdout) as { outputs: { out: string } }[])[0]?.outputs.out ?? "";
+      systems[name] = await buildOut(`path:${fixture.flake}#packages.x86_64-linux.${name}`);
     }
     profile = path.join(work, "profiles", "system");
   });

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { execa } from "execa";
 import { isSecret } from "../../provider/secrets";
 import { nixEnv } from "../support/env";
-import { prepareFixtureFlake } from "../support/nix-fixture";
+import { buildOut, prepareFixtureFlake } from "../support/nix-fixture";
 import { nixCalls, testProvider, urnOf } from "../support/provider-harness";
 import { type LoopbackSshd, startSshd } from "../support/sshd";
 import { makeWorkDir, removeWorkDir } from "../support/workdir";
@@ -24,12 +24,7 @@ describe("nixlab:nix:Copy", () => {
     work = makeWorkDir("nix-copy");
     sshd = await startSshd(path.join(work, "sshd"));
     const flake = prepareFixtureFlake("nix-builds", work);
-    const { stdout } = await execa(
-      "nix",
-      ["build", "--json", "--no-link", `path:${flake}#packages.x86_64-linux.item7`],
-      { env: nixEnv() },
-    );
-    storePath = (JSON.parse(stdout) as { outputs: { out: string } }[])[0]?.outputs.out ?? "";
+    storePath = await buildOut(`path:${flake}#packages.x86_64-linux.item7`);
   });
   afterAll(async () => {
     await sshd?.stop();

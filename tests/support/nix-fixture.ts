@@ -1,5 +1,8 @@
-import { copyFileSync, cpSync, mkdirSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { execa } from "execa";
+import { parseBuildJson } from "../../provider/nix/commands";
+import { nixEnv } from "./env";
 import { repoRoot } from "./paths";
 
 /** The host's static busybox: the one tool fixture flakes build with (there is no nixpkgs). */
@@ -15,4 +18,29 @@ export function prepareFixtureFlake(name: string, workDir: string): string {
   mkdirSync(path.join(dest, "tools"), { recursive: true });
   copyFileSync(hostBusybox, path.join(dest, "tools", "busybox"));
   return dest;
+}
+
+/** `nix build` an installable (no GC root) and return its `out` path. */
+export async function buildOut(installable: string, extraArgs: string[] = []): Promise<string> {
+  const { stdout } = await execa("nix", ["build", "--json", "--no-link", ...extraArgs, installable], {
+    env: nixEnv(),
+  });
+  const out = parseBuildJson(stdout).outputs.out;
+  if (!out) throw new Error(`${installable} has no out output`);
+  return out;
+}
+
+/**
+ * The activation fixture: fake system closures whose switch-to-configuration appends to
+ * `<workDir>/calls.log`; the "darken" one kills the sshd whose pid file is given.
+ */
+export function prepareActivationFixture(
+  workDir: string,
+  sshdPidFile: string,
+): { flake: string; callLog: string } {
+  const flake = prepareFixtureFlake("activation", workDir);
+  const callLog = path.join(workDir, "calls.log");
+  writeFileSync(path.join(flake, "call-log-path"), callLog);
+  writeFileSync(path.join(flake, "sshd-pid-path"), sshdPidFile);
+  return { flake, callLog };
 }

@@ -12,7 +12,7 @@ import { type PulumiSandbox, pulumiSandbox } from "../support/pulumi";
 import { makeWorkDir, removeWorkDir } from "../support/workdir";
 
 const project = path.join(repoRoot, "tests", "fixtures", "provider-libvirt");
-const prefix = `${testPrefix}eng${process.pid}-`;
+const prefix = `${testPrefix}eng-`;
 const marker = "NIXLAB-ENGINE-BOOTED";
 
 describe("libvirt resources through the Pulumi engine", () => {

@@ -10,7 +10,7 @@ import { type LoopbackSshd, startSshd } from "../support/sshd";
 import { makeWorkDir, removeWorkDir } from "../support/workdir";
 import { Engine, urnOf } from "./harness";
 
-const run = `${testPrefix}ssh${process.pid}-`;
+const run = `${testPrefix}ssh-`;
 
 describe("libvirt resources over qemu+ssh://", () => {
   const engine = new Engine();

@@ -17,7 +17,7 @@ import { Engine, removeDomainFiles, urnOf } from "./harness";
 
 type Props = Record<string, unknown>;
 
-const run = `${testPrefix}res${process.pid}-`;
+const run = `${testPrefix}res-`;
 const poolName = `${run}pool`;
 const domName = `${run}guest`;
 const marker = "NIXLAB-RESOURCES-BOOTED";

@@ -8,7 +8,7 @@ import { testKernel, testPrefix } from "../support/paths";
 import { makeWorkDir, removeWorkDir } from "../support/workdir";
 
 describe("libvirt + QEMU (TCG) + virtiofs", () => {
-  const name = `${testPrefix}smoke-${process.pid}`;
+  const name = `${testPrefix}smoke`;
   let work: string;
   beforeAll(() => {
     work = makeWorkDir("libvirt-smoke");

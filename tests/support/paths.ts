@@ -36,5 +36,28 @@ export function testKernel(): TestKernel {
  */
 export const testWorkRoot = process.env.NIXLAB_TEST_WORKDIR ?? "/var/tmp/nixlab-tests";
 
-/** Every libvirt object a test creates carries this prefix, so leftovers can be swept. */
-export const testPrefix = "nixlab-test-";
+/** What every libvirt object any test run creates starts with. */
+export const testPrefixRoot = "nixlab-test-";
+
+/**
+ * This run's prefix: the root plus the jest process id (tests run in band, in that process), so
+ * that leftovers are swept only once the run that made them is gone and two test runs on one
+ * machine never remove each other's objects.
+ */
+export const testPrefix = `${testPrefixRoot}${process.pid}-`;
+
+/** The process id of the test run that made an object, from its name; undefined when not a test object. */
+export function testRunOf(name: string): number | undefined {
+  const m = /^nixlab-test-(\d+)-/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Is that test run still alive? (signal 0 only checks.) */
+export function runAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

@@ -1,16 +1,22 @@
 // Leftover sweeping for the global set-up and teardown, which run outside jest's module
 // loader (so node:child_process rather than execa).
 import { execFileSync } from "node:child_process";
-import { testPrefix } from "./paths";
+import { runAlive, testPrefix, testRunOf } from "./paths";
 
 const uri = "qemu:///system";
 
-/** Destroy and undefine every domain whose name starts with the test prefix. */
-export function sweepTestDomainsSync(): string[] {
+/**
+ * Destroy and undefine the test domains of this run (`own`) or of runs that are no longer alive;
+ * another run's live guests are left alone.
+ */
+export function sweepTestDomainsSync(own = false): string[] {
   const names = execFileSync("virsh", ["-q", "-c", uri, "list", "--all", "--name"], { encoding: "utf8" })
     .split("\n")
     .map((n) => n.trim())
-    .filter((n) => n.startsWith(testPrefix));
+    .filter((n) => {
+      const pid = testRunOf(n);
+      return pid !== undefined && (own ? n.startsWith(testPrefix) : !runAlive(pid));
+    });
   for (const name of names) {
     for (const args of [
       ["destroy", name],

@@ -65,6 +65,8 @@ export const execaRunner: Runner = async (cmd, args, opts = {}) => {
     child.stderr.on("end", () => partial && onLine(partial));
   }
   const r = await child;
+  // Killed by the timeout: whatever it exited with (ssh turns SIGTERM into 255) is not its answer.
+  if (r.timedOut) throw new Error(`${cmd}: timed out after ${opts.timeoutMs} ms`);
   if (r.failed && r.exitCode === undefined) {
     // Could not start at all (ENOENT) or killed by the timeout.
     throw new Error(`${cmd}: ${r.shortMessage}`);

@@ -55,7 +55,7 @@ describe("single-resource faults on qemu:///system", () => {
         shutdownTimeoutSeconds: 0,
       }),
     ).rejects.toThrow(
-      /no DHCP lease for \S+ within ipTimeoutSeconds \(20 s\); the console .* ends with:\n[^]*NIXLAB-NO-LEASE-BOOTED/,
+      /no DHCP lease for \S+ within ipTimeoutSeconds \(20 s\); the console .* ends with:\n[\s\S]*NIXLAB-NO-LEASE-BOOTED/,
     );
     expect(Date.now() - t0).toBeLessThan(120_000);
     expect((await virsh(["list", "--all", "--name"])).split("\n")).not.toContain(name);

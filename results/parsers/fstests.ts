@@ -55,6 +55,20 @@ function text(node: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * fstests before March 2023 ran its XML escaping over the text inside CDATA too, so old reports carry
+ * `&quot;` where the diff had `"`. Text that has such entities and none of the raw characters they
+ * stand for was written that way and is decoded; newer text (escaped for CDATA only) is left alone.
+ */
+function cdataText(node: unknown): string | undefined {
+  const t = text(node);
+  if (t === undefined || !/&(quot|apos|lt|gt|amp);/.test(t) || /["'<>]/.test(t)) return t;
+  return t.replace(
+    /&(quot|apos|lt|gt|amp);/g,
+    (_, e: string) => ({ quot: '"', apos: "'", lt: "<", gt: ">", amp: "&" })[e] ?? "",
+  );
+}
+
 function element(node: Node, name: string): Node | undefined {
   const v = node[name];
   if (v === undefined) return undefined;
@@ -108,8 +122,8 @@ function xunitCase(tc: Node, id: string, section: string | undefined): TestResul
       status,
       excerpt: joinExcerpts(
         attr(failure, "message"),
-        excerpt(text(tc["system-err"]), 30),
-        excerpt(text(tc["kernel-log"]), 20),
+        excerpt(cdataText(tc["system-err"]), 30),
+        excerpt(cdataText(tc["kernel-log"]), 20),
       ),
     };
   }

@@ -10,7 +10,7 @@
 // block is the fallback; a section that has neither (the run was killed early) still yields its
 // failures from the .out.bad/.dmesg files. `./check`'s console output, when the runner kept it, adds
 // what the files lack: [expunged] tests, not-run reasons, and the test that never finished.
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import * as path from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import { excerpt, joinExcerpts, readText, seconds } from "../text";
@@ -458,13 +458,4 @@ function withArtifacts(dir: string, t: TestResult): TestResult {
   const dmesg = readText(path.join(dir, `${t.id}.dmesg`));
   const detail = outBad !== undefined ? excerpt(outBad, 30) : excerpt(dmesg, 20);
   return detail ? { ...t, excerpt: joinExcerpts(t.excerpt, detail) } : t;
-}
-
-/** Whether a folder looks like fstests results (used to tell a wrong `suite` from empty results). */
-export function looksLikeFstests(rawDir: string): boolean {
-  try {
-    return statSync(rawDir).isDirectory() && reportDirs(rawDir).length > 0;
-  } catch {
-    return false;
-  }
 }

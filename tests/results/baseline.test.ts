@@ -2,11 +2,16 @@
 // results, inline lists, and the policy verdict SuiteRun shows in `pulumi up`.
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { applyPolicy, compareWithBaseline, loadBaseline, parseBaselineText } from "../../results/baseline";
-import { parseBlktestsDir } from "../../results/parsers/blktests";
-import { parseFstestsDir } from "../../results/parsers/fstests";
-import { summarise } from "../../results/summary";
-import type { RunSummary, TestResult } from "../../results/types";
+import {
+  applyPolicy,
+  compareWithBaseline,
+  loadBaseline,
+  parseBaselineText,
+} from "../../suite-results/baseline";
+import { parseBlktestsDir } from "../../suite-results/parsers/blktests";
+import { parseFstestsDir } from "../../suite-results/parsers/fstests";
+import { summarise } from "../../suite-results/summary";
+import type { RunSummary, TestResult } from "../../suite-results/types";
 import { makeWorkDir, removeWorkDir } from "../support/workdir";
 import { fixture } from "./fixtures";
 

@@ -2,7 +2,7 @@
 // on pass / not-run files written the way blktests' check writes them.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { parseBlktestsDir, parseResultFile } from "../../results/parsers/blktests";
+import { parseBlktestsDir, parseResultFile } from "../../suite-results/parsers/blktests";
 import { makeWorkDir, removeWorkDir } from "../support/workdir";
 import { fixture } from "./fixtures";
 

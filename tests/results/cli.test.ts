@@ -1,12 +1,12 @@
-// `nixlab results` as a user runs it: the package's bin (bin/nixlab → dist/results/cli.js, built by
+// `nixlab results` as a user runs it: the package's bin (bin/nixlab → dist/suite-results/cli.js, built by
 // `npm run build`) in a subprocess, against an archive built from real results (kdevops' tmpfs runs on
 // two kernels and a btrfs run).
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { XMLParser } from "fast-xml-parser";
-import { runDirFor } from "../../results/archive";
-import { type RunMeta, writeRunSummary } from "../../results/summary";
+import { runDirFor } from "../../suite-results/archive";
+import { type RunMeta, writeRunSummary } from "../../suite-results/summary";
 import { repoRoot } from "../support/paths";
 import { makeWorkDir, removeWorkDir } from "../support/workdir";
 import { fixture } from "./fixtures";
@@ -41,7 +41,8 @@ const tmpfs = (kernelRelease: string, runId: string, startedAt: string): RunMeta
 });
 
 beforeAll(() => {
-  if (!existsSync(path.join(repoRoot, "dist/results/cli.js"))) throw new Error("run `npm run build` first");
+  if (!existsSync(path.join(repoRoot, "dist/suite-results/cli.js")))
+    throw new Error("run `npm run build` first");
   work = makeWorkDir("results-cli");
   archive = path.join(work, "results");
   addRun(tmpfs("6.6.0-rc4", "20231003-1", "2023-10-03T10:00:00Z"), "fstests/kdevops-tmpfs-6.6.0-rc4");

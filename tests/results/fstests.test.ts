@@ -8,9 +8,9 @@ import {
   parseCheckTime,
   parseFstestsDir,
   parseXunit,
-} from "../../results/parsers/fstests";
-import { countStatuses } from "../../results/summary";
-import type { TestResult } from "../../results/types";
+} from "../../suite-results/parsers/fstests";
+import { countStatuses } from "../../suite-results/summary";
+import type { TestResult } from "../../suite-results/types";
 import { makeWorkDir, removeWorkDir } from "../support/workdir";
 import { fixture } from "./fixtures";
 

@@ -1,7 +1,7 @@
 // The kselftest TAP parser on the kernel test robot's real log (tests/fixtures/results/kselftest/
 // SOURCE.md) and on run_kselftest.sh output forms the log does not show (TIMEOUT, KTAP indentation,
 // a run cut off mid-program).
-import { parseKselftestDir, parseKselftestTap } from "../../results/parsers/kselftest";
+import { parseKselftestDir, parseKselftestTap } from "../../suite-results/parsers/kselftest";
 import { fixture } from "./fixtures";
 
 describe("kselftest", () => {

@@ -1,8 +1,8 @@
 // The LTP parsers on real reports (tests/fixtures/results/ltp/SOURCE.md): runltp's results log and
 // kirk's JSON.
 import { readFileSync } from "node:fs";
-import { parseKirkJson, parseLtpDir, parseRunltpLog } from "../../results/parsers/ltp";
-import { countStatuses } from "../../results/summary";
+import { parseKirkJson, parseLtpDir, parseRunltpLog } from "../../suite-results/parsers/ltp";
+import { countStatuses } from "../../suite-results/summary";
 import { fixture } from "./fixtures";
 
 describe("LTP", () => {

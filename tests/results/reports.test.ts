@@ -2,11 +2,11 @@
 // JUnit parses back with the right counts; the HTML report has its matrix and chart, escapes what
 // it shows and loads nothing from outside.
 import { XMLParser } from "fast-xml-parser";
-import { parseFstestsDir } from "../../results/parsers/fstests";
-import { columnsOf, durationChart, escapeHtml, htmlReport } from "../../results/report/html";
-import { junitXml } from "../../results/report/junit";
-import { type RunMeta, summarise } from "../../results/summary";
-import type { RunSummary } from "../../results/types";
+import { parseFstestsDir } from "../../suite-results/parsers/fstests";
+import { columnsOf, durationChart, escapeHtml, htmlReport } from "../../suite-results/report/html";
+import { junitXml } from "../../suite-results/report/junit";
+import { type RunMeta, summarise } from "../../suite-results/summary";
+import type { RunSummary } from "../../suite-results/types";
 import { fixture } from "./fixtures";
 
 const meta = (kernelRelease: string, runId: string): RunMeta => ({

@@ -2,11 +2,11 @@
 // into summary.json, listed, found by name, and compared with another run.
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { findRun, latestRun, listRuns, loadRun, runDirFor } from "../../results/archive";
-import { compareRuns } from "../../results/compare";
-import { hasParser, parseRawResults } from "../../results/parsers";
-import { type RunMeta, summarise, writeRunSummary } from "../../results/summary";
-import type { RunSummary } from "../../results/types";
+import { findRun, latestRun, listRuns, loadRun, runDirFor } from "../../suite-results/archive";
+import { compareRuns } from "../../suite-results/compare";
+import { hasParser, parseRawResults } from "../../suite-results/parsers";
+import { type RunMeta, summarise, writeRunSummary } from "../../suite-results/summary";
+import type { RunSummary } from "../../suite-results/types";
 import { makeWorkDir, removeWorkDir } from "../support/workdir";
 import { fixture } from "./fixtures";
 

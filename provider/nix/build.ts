@@ -18,6 +18,7 @@ import {
   pathInfoArgs,
 } from "./commands";
 import { defaultGcRootDir, isStoreLink, removeRoots, rootBaseName } from "./gc-roots";
+import { removeGeneratedFlake } from "./generated";
 import { isInvalidPath, parsePathInfo } from "./path-info";
 import { BuildProgress, drvName } from "./progress";
 
@@ -201,10 +202,12 @@ export const buildResource: ResourceDefinition<BuildInputs, BuildState> = {
     const state = await build(ctx, id, news);
     const kept = new Set(Object.values(state.gcRoots));
     removeRoots(Object.values(olds.gcRoots ?? {}).filter((l) => !kept.has(l)));
+    if (olds.flake !== news.flake) removeGeneratedFlake(olds.flake);
     return state;
   },
 
   async delete(_ctx, _id, state) {
     removeRoots(Object.values(state.gcRoots ?? {}));
+    removeGeneratedFlake(state.flake);
   },
 };

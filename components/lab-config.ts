@@ -1,7 +1,8 @@
 // The stack configuration of a nixlab Lab (Pulumi config key `nixlab:lab`), validated before any
 // resource is registered. One guest entry per test section, as kdevops lays out its hosts.
 import * as z from "zod";
-import { nixlabSpec, testSuites } from "./spec";
+import { nixlabSpec } from "./spec";
+import { guestSuite } from "./suite-config";
 
 const name = z
   .string()
@@ -66,14 +67,7 @@ export const guest = z
     shares: z.record(z.string(), absolute).default({}),
     extraKernelParams: z.array(z.string()).default([]),
     /** The test suite this guest runs, and the section (fstests) or options it runs with. */
-    suite: z
-      .object({
-        name: z.enum(testSuites),
-        section: z.string().optional(),
-        options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
-      })
-      .strict()
-      .optional(),
+    suite: guestSuite.optional(),
   })
   .strict()
   .superRefine((g, ctx) => {

@@ -57,10 +57,12 @@ describe("flake outputs", () => {
     expect(await flakeEval("lib", "builtins.attrNames")).toEqual([
       "boot",
       "escape",
+      "kernelConfig",
       "mkSystem",
       "mounts",
       "spec",
       "specModule",
+      "suites",
       "toolchain",
     ]);
     expect(await flakeEval("lib", 'l: l.escape.mountUnit "/mnt/x-y"')).toBe("mnt-x\\x2dy.mount");

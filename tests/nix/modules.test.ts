@@ -23,8 +23,15 @@ const callModule = `input:
     };
     pkgs = builtins.listToAttrs (map (name: { inherit name; value = fakePackage name; }) (input.pkgs or [ ])) // {
       runCommand = name: _: _: "/nix/store/" + name;
+      writeShellScriptBin = name: text: { inherit name text; };
+      coreutils = fakePackage "coreutils";
       util-linux = fakePackage "util-linux";
       xfsprogs = fakePackage "xfsprogs";
+      xfstests = fakePackage "xfstests";
+      nfstest = fakePackage "nfstest";
+      pynfs = fakePackage "pynfs";
+      kirk = fakePackage "kirk";
+      llvmPackages = { clang = fakePackage "clang"; lld = fakePackage "lld"; llvm = fakePackage "llvm"; };
     };
     module = import (nixDir + "/modules/\${input.module}");
   in
@@ -46,11 +53,49 @@ const imagelessConfig = {
 
 const override = (priority: number, content: unknown) => ({ _type: "override", priority, content });
 
+// The imageless module's config with its kernel-config stand-in (functions) replaced by the
+// answers it gives to the questions NixOS modules ask of a kernel config.
+const callImageless = `input:
+  let
+    c = (${callModule}) input;
+    k = c.system.build.kernel.config;
+    ask = name: { isSet = k.isSet name; getValue = k.getValue name; isYes = k.isYes name; isNo = k.isNo name; isModule = k.isModule name; isEnabled = k.isEnabled name; isDisabled = k.isDisabled name; };
+  in
+  c // {
+    system = c.system // { build = builtins.removeAttrs c.system.build [ "kernel" ]; };
+    kernelConfigAnswers = { MODULES = ask "MODULES"; VIRTIO_FS = ask "VIRTIO_FS"; CONFIG_MODULES = k.CONFIG_MODULES; buildKeys = builtins.attrNames c.system.build.kernel; };
+  }`;
+
 describe("backends/imageless", () => {
   // biome-ignore lint/suspicious/noExplicitAny: a NixOS configuration tree, checked field by field
   let config: any;
   beforeAll(async () => {
-    config = await nixEval(callModule, { module: "backends/imageless", config: imagelessConfig });
+    config = await nixEval(callImageless, { module: "backends/imageless", config: imagelessConfig });
+  });
+
+  test("system.build.kernel.config answers the systemd initrd: MODULES is set, to n (no modules in the initrd)", () => {
+    expect(config.kernelConfigAnswers).toEqual({
+      MODULES: {
+        isSet: true,
+        getValue: "n",
+        isYes: false,
+        isNo: true,
+        isModule: false,
+        isEnabled: false,
+        isDisabled: true,
+      },
+      VIRTIO_FS: {
+        isSet: false,
+        getValue: null,
+        isYes: false,
+        isNo: false,
+        isModule: false,
+        isEnabled: false,
+        isDisabled: true,
+      },
+      CONFIG_MODULES: "n",
+      buildKeys: ["config"],
+    });
   });
 
   test("file systems: tmpfs root at image-media priority, store and modules over virtiofs in the initrd", () => {
@@ -99,13 +144,17 @@ describe("backends/imageless", () => {
     expect(config.nix).toEqual({ enable: override(1000, false) });
   });
 
-  test("the toplevel builder writes boot.json and links the initrd", async () => {
+  test("the toplevel builder writes boot.json and links the initrd (replacing a link NixOS made)", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "nixlab-toplevel-"));
     try {
       const out = path.join(dir, "out");
-      const result = await run("bash", ["-e", "-c", `mkdir "$out"\n${config.system.systemBuilderCommands}`], {
-        env: { ...process.env, out },
-      });
+      // As if NixOS' own builder had linked $out/initrd already (to a directory, the case
+      // where a plain ln -s would create initrd/initrd).
+      const result = await run(
+        "bash",
+        ["-e", "-c", `mkdir "$out"\nln -s "$PWD" "$out/initrd"\n${config.system.systemBuilderCommands}`],
+        { env: { ...process.env, out }, cwd: dir },
+      );
       expect(result).toMatchObject({ code: 0, stderr: "" });
       // Outside a real build the placeholder is not substituted: compare with it.
       const placeholder = await nixEval<string>('_: builtins.placeholder "out"');
@@ -175,39 +224,62 @@ describe("backends/libvirt", () => {
 });
 
 describe("user and the backends' user.nix", () => {
-  test("an enabled user: normal account, keys, passwordless sudo", async () => {
+  test("importing nixosModules.user creates the account (no enable switch): keys, passwordless sudo", async () => {
     const config = await nixEval(callModule, {
       module: "user.nix",
-      config: {
-        nixlab: { user: { enable: true, name: "kdevops", extraGroups: ["wheel"], sshKeys: ["k1"] } },
-      },
+      config: { nixlab: { user: { name: "kdevops", extraGroups: ["wheel"], sshKeys: ["k1"] } } },
     });
     expect(config).toEqual({
-      _type: "if",
-      condition: true,
-      content: {
-        assertions: [
-          {
-            assertion: true,
-            message: 'nixlab.user.name: "root" is not an unprivileged account; pick another name',
-          },
-        ],
-        users: {
-          users: {
-            kdevops: {
-              isNormalUser: true,
-              extraGroups: ["wheel"],
-              openssh: { authorizedKeys: { keys: ["k1"] } },
-            },
-          },
+      nixlab: { user: { created: true } },
+      assertions: [
+        {
+          assertion: true,
+          message: 'nixlab.user.name: "root" is not an unprivileged account; pick another name',
         },
-        security: {
-          sudo: {
-            extraRules: [{ users: ["kdevops"], commands: [{ command: "ALL", options: ["NOPASSWD"] }] }],
+      ],
+      users: {
+        users: {
+          kdevops: {
+            isNormalUser: true,
+            extraGroups: ["wheel"],
+            openssh: { authorizedKeys: { keys: ["k1"] } },
           },
         },
       },
+      security: {
+        sudo: {
+          extraRules: [{ users: ["kdevops"], commands: [{ command: "ALL", options: ["NOPASSWD"] }] }],
+        },
+      },
     });
+  });
+
+  test("the options alone (user-options.nix) define no account; `created` is internal and read-only", async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: a NixOS module's result
+    const result: any = await nixEval(
+      `input: let lib = import (/. + ${stub}); m = (import (nixDir + "/modules/\${input}")) { inherit lib; }; in { config = m.config or null; options = builtins.attrNames m.options.nixlab.user; created = { inherit (m.options.nixlab.user.created) default internal readOnly; }; }`,
+      "user-options.nix",
+    );
+    expect(result).toEqual({
+      config: null,
+      options: ["created", "extraGroups", "name", "sshKeys"],
+      created: { default: false, internal: true, readOnly: true },
+    });
+  });
+
+  test("the break-glass root password defaults to the seed's value and can be overridden or removed", async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: a NixOS module's result
+    const common = (password: string | null): Promise<any> =>
+      nixEval(
+        `input: let lib = import (/. + ${stub}); m = (import (nixDir + "/modules/backends/common.nix")) { inherit lib; config.nixlab.consolePassword = input; }; in { default = m.options.nixlab.consolePassword.default; root = m.config.users.users.root.initialPassword; }`,
+        password,
+      );
+    expect(await common("root")).toEqual({
+      default: "root",
+      root: { _type: "if", condition: true, content: "root" },
+    });
+    expect(await common("s3cret")).toMatchObject({ root: { condition: true, content: "s3cret" } });
+    expect(await common(null)).toMatchObject({ root: { condition: false } });
   });
 
   test.each([
@@ -263,8 +335,8 @@ describe("testSuites/fstests", () => {
   test("fsgqa users and groups with fixed ids, man pages, lvm udev rules, xfs_scrub units", async () => {
     // biome-ignore lint/suspicious/noExplicitAny: a NixOS configuration tree
     const result: any = await nixEval(callModule, {
-      module: "test-suites/fstests.nix",
-      config: { nixlab: { testSuites: { fstests: { enable: true } } } },
+      module: "testSuites/fstests.nix",
+      config: { nixlab: { testSuites: { fstests: { enable: true } }, suite: null } },
       pkgs: [
         "xfstests",
         "xfsdump",
@@ -327,7 +399,7 @@ describe("profiles/controller", () => {
     // biome-ignore lint/suspicious/noExplicitAny: a NixOS configuration tree
     const result: any = await nixEval(callModule, {
       module: "profiles/controller.nix",
-      config: { nixlab: { controller: { enable: false }, user: { enable: true, name: "kdevops" } } },
+      config: { nixlab: { controller: { enable: false }, user: { created: true, name: "kdevops" } } },
       pkgs: controllerPkgs,
     });
     expect([result._type, result.condition]).toEqual(["if", false]);
@@ -337,7 +409,7 @@ describe("profiles/controller", () => {
     // biome-ignore lint/suspicious/noExplicitAny: a NixOS configuration tree
     const result: any = await nixEval(callModule, {
       module: "profiles/controller.nix",
-      config: { nixlab: { controller: { enable: true }, user: { enable: true, name: "kdevops" } } },
+      config: { nixlab: { controller: { enable: true }, user: { created: true, name: "kdevops" } } },
       pkgs: controllerPkgs,
     });
     const config = result.content;
@@ -352,6 +424,9 @@ describe("profiles/controller", () => {
         "/nix/store/qemu",
         "/nix/store/virtiofsd",
         "/nix/store/pahole",
+        "/nix/store/clang",
+        "/nix/store/lld",
+        "/nix/store/llvm",
       ]),
     );
   });

@@ -13,6 +13,7 @@
 {
   imports = [
     ./build-env.nix
+    ./runner.nix
     ../nixpkgs-overlay.nix
   ];
 

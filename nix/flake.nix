@@ -84,7 +84,7 @@
           mmtests = ./modules/testSuites/mmtests.nix;
         };
         # The overlay as a module, for configurations that use nixlab's packages directly.
-        overlay = ./modules/nixpkgs-overlay.nix;
+        overlay = ./modules/overlay.nix;
       };
 
       packages = forAllSystems (pkgs: {

@@ -331,42 +331,45 @@ describe("mounts/storage", () => {
   });
 });
 
+// What fstests.nix refers to in pkgs besides the fake pkgs' own.
+const fstestsPkgs = [
+  "xfstests",
+  "xfsdump",
+  "e2fsprogs",
+  "btrfs-progs",
+  "f2fs-tools",
+  "exfatprogs",
+  "dosfstools",
+  "acl",
+  "attr",
+  "quota",
+  "fio",
+  "dbench",
+  "duperemove",
+  "fsverity-utils",
+  "keyutils",
+  "libcap",
+  "psmisc",
+  "lvm2",
+  "thin-provisioning-tools",
+  "liburing",
+  "libaio",
+  "openssl",
+  "bc",
+  "gawk",
+  "perl",
+  "python3",
+  "time",
+  "which",
+];
+
 describe("testSuites/fstests", () => {
   test("fsgqa users and groups with fixed ids, man pages, lvm udev rules, xfs_scrub units", async () => {
     // biome-ignore lint/suspicious/noExplicitAny: a NixOS configuration tree
     const result: any = await nixEval(callModule, {
       module: "testSuites/fstests.nix",
       config: { nixlab: { testSuites: { fstests: { enable: true } }, suite: null } },
-      pkgs: [
-        "xfstests",
-        "xfsdump",
-        "e2fsprogs",
-        "btrfs-progs",
-        "f2fs-tools",
-        "exfatprogs",
-        "dosfstools",
-        "acl",
-        "attr",
-        "quota",
-        "fio",
-        "dbench",
-        "duperemove",
-        "fsverity-utils",
-        "keyutils",
-        "libcap",
-        "psmisc",
-        "lvm2",
-        "thin-provisioning-tools",
-        "liburing",
-        "libaio",
-        "openssl",
-        "bc",
-        "gawk",
-        "perl",
-        "python3",
-        "time",
-        "which",
-      ],
+      pkgs: fstestsPkgs,
     });
     expect([result._type, result.condition]).toEqual(["if", true]);
     const config = result.content;
@@ -429,5 +432,125 @@ describe("profiles/controller", () => {
         "/nix/store/llvm",
       ]),
     );
+  });
+});
+
+describe("testSuites/runner.nix: nixlab.suite made ready to run", () => {
+  const callRunner = (suite: unknown, importedSuites: string[] = ["fstests"]) =>
+    nixEval(callModule, {
+      module: "testSuites/runner.nix",
+      config: {
+        nixlab: {
+          suite,
+          testSuites: Object.fromEntries(importedSuites.map((n) => [n, { enable: true }])),
+        },
+      },
+    });
+
+  test("nothing while nixlab.suite is null", async () => {
+    const condition = await nixEval(`input: ((${callModule}) input).condition`, {
+      module: "testSuites/runner.nix",
+      config: { nixlab: { suite: null, testSuites: {} } },
+    });
+    expect(condition).toBe(false);
+  });
+
+  test("the suite's config file, /etc/nixlab/suite.json, nixlab-run-suite and the results directory", async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: a NixOS configuration tree
+    const result: any = await callRunner({
+      name: "fstests",
+      section: "xfs",
+      options: { TEST_DEV: "/dev/vdb", TEST_DIR: "/t" },
+    });
+    expect(result.condition).toBe(true);
+    const [checks, ready] = result.content.contents;
+    expect(checks.assertions.map((a: { assertion: boolean }) => a.assertion)).toEqual([true, true]);
+    expect(ready.condition).toBe(true);
+    const etc = ready.content.environment.etc;
+    expect(Object.keys(etc).sort()).toEqual(["nixlab/fstests/local.config", "nixlab/suite.json"]);
+    expect(JSON.parse(etc["nixlab/suite.json"].text)).toMatchObject({
+      suite: "fstests",
+      section: "xfs",
+      command: ["/nix/store/xfstests/bin/xfstests-check", "-s", "xfs", "-g", "quick"],
+    });
+    expect(etc["nixlab/suite.json"].text.endsWith("}\n")).toBe(true);
+    expect(etc["nixlab/fstests/local.config"].text).toContain('[xfs]\nTEST_DEV="/dev/vdb"\n');
+    const [runSuite] = ready.content.environment.systemPackages;
+    expect(runSuite.name).toBe("nixlab-run-suite");
+    expect(runSuite.text).toContain("export PATH='/nix/store/coreutils/bin'");
+    expect(ready.content.systemd.tmpfiles.rules).toEqual([
+      "d /var/lib/nixlab/results/fstests 0755 root root -",
+    ]);
+  });
+
+  test("no results directory made inside a checkout still to be cloned (mmtests)", async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: a NixOS configuration tree
+    const result: any = await callRunner({ name: "mmtests", options: { config: "configs/c" } }, ["mmtests"]);
+    expect(result.content.contents[1].content.systemd.tmpfiles.rules).toEqual([]);
+  });
+
+  test("a bad suite fails an assertion listing every problem, and generates nothing", async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: a NixOS configuration tree
+    const result: any = await callRunner({ name: "fstests", options: { TEST_DEV: "vdb", FOO: 1 } });
+    const [checks, ready] = result.content.contents;
+    expect(checks.assertions[0]).toEqual({
+      assertion: false,
+      message: [
+        "invalid nixlab.suite:",
+        '  - nixlab.suite.options.FOO: fstests has no option "FOO" (known: FSTYP, TEST_DEV, TEST_DIR, SCRATCH_DEV, SCRATCH_MNT, SCRATCH_DEV_POOL, LOGWRITES_DEV, MKFS_OPTIONS, MOUNT_OPTIONS, TEST_FS_MOUNT_OPTS, tests)',
+        '  - nixlab.suite.options.TEST_DEV: must be an absolute path of letters, digits and _.:+@,=/-, got "vdb"',
+      ].join("\n"),
+    });
+    expect(ready.condition).toBe(false);
+  });
+
+  test("a suite whose module is not imported fails an assertion naming it", async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: a NixOS configuration tree
+    const result: any = await callRunner({ name: "ltp" }, ["fstests"]);
+    expect(result.content.contents[0].assertions[1]).toEqual({
+      assertion: false,
+      message: 'nixlab.suite.name: "ltp" needs nixosModules.testSuites.ltp; import it',
+    });
+  });
+});
+
+describe("testSuites: what a suite's settings change in its module", () => {
+  const nfsPkgs = ["nfs-utils", "tcpdump"];
+
+  test("fstests: the scratch mount point exists from boot on", async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: a NixOS configuration tree
+    const result: any = await nixEval(callModule, {
+      module: "testSuites/fstests.nix",
+      config: {
+        nixlab: {
+          testSuites: { fstests: { enable: true } },
+          suite: { name: "fstests", options: { SCRATCH_MNT: "/media/scratch" } },
+        },
+      },
+      pkgs: fstestsPkgs,
+    });
+    expect(result.content.systemd.tmpfiles.rules).toEqual([
+      "d /var/lib/xfsprogs 0755 root root -",
+      "d /media/scratch 0755 root root -",
+    ]);
+  });
+
+  test("nfstest: the server role exports its directory; the client role serves nothing", async () => {
+    const nfs = (options: Record<string, string>) =>
+      nixEval<{ content: { services: { nfs: { server: unknown } } } }>(callModule, {
+        module: "testSuites/nfstest.nix",
+        config: {
+          nixlab: { testSuites: { nfstest: { enable: true } }, suite: { name: "nfstest", options } },
+        },
+        pkgs: ["nfstest", ...nfsPkgs],
+      });
+    expect((await nfs({ role: "server", export: "/srv/export" })).content.services.nfs.server).toEqual({
+      _type: "if",
+      condition: true,
+      content: { enable: true, exports: "/srv/export *(rw,sync,no_subtree_check,no_root_squash,insecure)\n" },
+    });
+    expect((await nfs({ server: "nfs-server" })).content.services.nfs.server).toMatchObject({
+      condition: false,
+    });
   });
 });

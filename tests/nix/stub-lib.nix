@@ -50,6 +50,7 @@ in
   concatMapStringsSep = sep: f: xs: builtins.concatStringsSep sep (map f xs);
   optional = cond: x: if cond then [ x ] else [ ];
   nameValuePair = name: value: { inherit name value; };
+  hasPrefix = prefix: s: builtins.substring 0 (builtins.stringLength prefix) s == prefix;
   mapAttrs' = f: attrs: builtins.listToAttrs (map (n: f n attrs.${n}) (builtins.attrNames attrs));
   removePrefix =
     prefix: s:

@@ -130,7 +130,7 @@ let
   };
 in
 {
-  imports = [ ../nixpkgs-overlay.nix ];
+  imports = [ ../overlay.nix ];
 
   options.nixlab.profiles.devel = {
     enable = lib.mkEnableOption "the nixlab devel profile (kernel and storage test tools)" // {

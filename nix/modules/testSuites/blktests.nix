@@ -14,7 +14,7 @@
   imports = [
     ./build-env.nix
     ./runner.nix
-    ../nixpkgs-overlay.nix
+    ../overlay.nix
   ];
 
   options.nixlab.testSuites.blktests.enable = lib.mkEnableOption "what blktests needs to run" // {

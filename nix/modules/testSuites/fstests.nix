@@ -29,7 +29,7 @@ in
   imports = [
     ./build-env.nix
     ./runner.nix
-    ../nixpkgs-overlay.nix
+    ../overlay.nix
   ];
 
   options.nixlab.testSuites.fstests.enable = lib.mkEnableOption "what fstests needs to run" // {

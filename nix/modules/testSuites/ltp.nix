@@ -12,7 +12,7 @@
   imports = [
     ./build-env.nix
     ./runner.nix
-    ../nixpkgs-overlay.nix
+    ../overlay.nix
   ];
 
   options.nixlab.testSuites.ltp.enable = lib.mkEnableOption "what LTP needs to build and run" // {

@@ -14,7 +14,7 @@
   imports = [
     ./build-env.nix
     ./runner.nix
-    ../nixpkgs-overlay.nix
+    ../overlay.nix
   ];
 
   options.nixlab.testSuites.mmtests.enable = lib.mkEnableOption "what mmtests needs to run" // {

@@ -19,7 +19,7 @@ in
 {
   imports = [
     ./runner.nix
-    ../nixpkgs-overlay.nix
+    ../overlay.nix
   ];
 
   options.nixlab.testSuites.nfstest.enable = lib.mkEnableOption "what NFStest needs to run" // {

@@ -13,7 +13,7 @@
 {
   imports = [
     ./runner.nix
-    ../nixpkgs-overlay.nix
+    ../overlay.nix
   ];
 
   options.nixlab.testSuites.pynfs.enable = lib.mkEnableOption "pynfs" // {

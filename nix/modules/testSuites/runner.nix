@@ -39,7 +39,7 @@ let
   );
 in
 {
-  imports = [ ../nixpkgs-overlay.nix ];
+  imports = [ ../overlay.nix ];
 
   options.nixlab.suite = lib.mkOption {
     type = lib.types.nullOr lib.types.attrs;
@@ -85,8 +85,11 @@ in
 
         environment.systemPackages = [ runSuite ];
 
-        # The results directory exists from boot on, so the runner can always collect it.
-        systemd.tmpfiles.rules = [ "d ${plan.resultsDir} 0755 root root -" ];
+        # The results directory exists from boot on, so the runner can always collect it;
+        # not inside a checkout still to be cloned (mmtests), where it would be in the way.
+        systemd.tmpfiles.rules = lib.optional (
+          !(lib.hasPrefix "${plan.source.path}/" plan.resultsDir)
+        ) "d ${plan.resultsDir} 0755 root root -";
       })
     ]
   );

@@ -49,7 +49,7 @@ export function closureSource(
       ...new Set([...((spec.testSuites as string[] | undefined) ?? []), ...(g.suite ? [g.suite.name] : [])]),
     ];
     // The suite's settings, with what the guest's drives and storage imply (throws ConfigError).
-    const suite = specSuite(g, (spec.storage ?? {}) as Record<string, object>, where);
+    const suite = specSuite(g, spec.storage as Record<string, object> | undefined, where);
     return {
       spec: {
         hostName: g.name,

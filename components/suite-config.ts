@@ -282,12 +282,13 @@ function fstestsDefaults(
  */
 export function specSuite(
   guest: SuiteGuest,
-  storage: Record<string, StorageEntry>,
+  storage: Record<string, StorageEntry> | undefined,
   where: string,
 ): SpecSuite | undefined {
   const s = guest.suite;
   if (!s) return undefined;
-  const options = s.name === "fstests" ? fstestsDefaults(s.options, guest.drives, storage) : { ...s.options };
+  const options =
+    s.name === "fstests" ? fstestsDefaults(s.options, guest.drives, storage ?? {}) : { ...s.options };
   const r = specSuiteSchema.safeParse({ name: s.name, section: s.section ?? null, options });
   if (r.success) return r.data;
   throw new ConfigError(

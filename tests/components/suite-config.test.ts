@@ -228,6 +228,65 @@ describe("in step with nix/lib/suites.nix", () => {
   });
 });
 
+describe("TS and Nix accept and reject the same values", () => {
+  // [suite, option, value]: the edges of each kind.
+  const samples: [string, string, unknown][] = [
+    ["fstests", "TEST_DEV", "/dev/disk/by-id/virtio-a_b.c:d+e@f,g=h"],
+    ["fstests", "TEST_DEV", "/dev/vd b"],
+    ["fstests", "TEST_DEV", "dev/vdb"],
+    ["fstests", "TEST_DEV", "/"],
+    ["fstests", "SCRATCH_DEV_POOL", "/dev/vdc  /dev/vdd"],
+    ["fstests", "SCRATCH_DEV_POOL", "/dev/vdc vdd"],
+    ["fstests", "MKFS_OPTIONS", "-f -m crc=1,reflink=1 -i sparse=0"],
+    ["fstests", "MKFS_OPTIONS", ""],
+    ["fstests", "MKFS_OPTIONS", "-L 'x'"],
+    ["fstests", "MKFS_OPTIONS", 'a"b'],
+    ["fstests", "MKFS_OPTIONS", "a$b"],
+    ["fstests", "MKFS_OPTIONS", "a`b"],
+    ["fstests", "MKFS_OPTIONS", "a\\b"],
+    ["fstests", "MKFS_OPTIONS", "a\nb"],
+    ["fstests", "MKFS_OPTIONS", "a#b"],
+    ["fstests", "FSTYP", "ext4"],
+    ["fstests", "FSTYP", "XFS"],
+    ["fstests", "tests", "-g quick -x dangerous"],
+    ["fstests", "tests", " -g quick"],
+    ["fstests", "tests", "generic/00[1-3]"],
+    ["blktests", "TIMEOUT", 30],
+    ["blktests", "TIMEOUT", 0],
+    ["blktests", "TIMEOUT", 1.5],
+    ["blktests", "TIMEOUT", "30"],
+    ["blktests", "QUICK_RUN", true],
+    ["blktests", "QUICK_RUN", 1],
+    ["nfstest", "server", "nfs-server.lab.example"],
+    ["nfstest", "server", "192.168.150.2"],
+    ["nfstest", "server", "-server"],
+    ["nfstest", "test", "posix"],
+    ["nfstest", "test", "Posix"],
+    ["pynfs", "version", "4.1"],
+    ["pynfs", "version", "4.2"],
+    ["mmtests", "config", "configs/config-workload-stream"],
+    ["mmtests", "config", "../etc/passwd"],
+    ["mmtests", "config", "configs/../x"],
+    ["mmtests", "config", "/abs"],
+    ["mmtests", "runName", "base-1.0"],
+    ["mmtests", "runName", "a b"],
+  ];
+
+  test("for every sample", async () => {
+    const ts = samples.map(([suite, option, value]) => {
+      const table = suiteTables[suite as keyof typeof suiteTables];
+      return (
+        table.options[option] as { schema: { safeParse: (v: unknown) => { success: boolean } } }
+      ).schema.safeParse(value).success;
+    });
+    const nix = await nixEval<boolean[]>(
+      'samples: map (x: (builtins.filter (e: builtins.match "suite.options.([A-Za-z_]+): must be.*" e != null) (nixlab.suites.check "suite" { name = builtins.elemAt x 0; options = builtins.listToAttrs [ { name = builtins.elemAt x 1; value = builtins.elemAt x 2; } ]; })) == [ ]) samples',
+      samples,
+    );
+    expect(samples.map((x, i) => [...x, ts[i]])).toEqual(samples.map((x, i) => [...x, nix[i]]));
+  });
+});
+
 describe("every committed stack's spec guests", () => {
   const stacks = readdirSync(repoRoot).filter((f) => /^Pulumi\..+\.yaml$/.test(f));
   const specs: [string, string, unknown][] = [];

@@ -12,9 +12,9 @@ let
   # The server role (nixlab.suite = { name = "nfstest"; options.role = "server"; }) exports
   # one directory to the test network.
   suite = config.nixlab.suite;
-  options = if suite != null && suite.name or null == "nfstest" then suite.options or { } else { };
-  isServer = (options.role or "client") == "server";
-  export = options.export or "/export";
+  settings = if suite != null && suite.name or null == "nfstest" then suite.options or { } else { };
+  isServer = (settings.role or "client") == "server";
+  export = settings.export or "/export";
 in
 {
   imports = [

@@ -3,7 +3,8 @@
 import * as z from "zod";
 import { networkInputs } from "../provider/libvirt/network";
 import { ipv4 } from "../provider/libvirt/schema";
-import { nixlabSpec, testSuites } from "./spec";
+import { nixlabSpec } from "./spec";
+import { guestSuite } from "./suite-config";
 
 const name = z
   .string()
@@ -68,14 +69,7 @@ export const guest = z
     shares: z.record(z.string(), absolute).default({}),
     extraKernelParams: z.array(z.string()).default([]),
     /** The test suite this guest runs, and the section (fstests) or options it runs with. */
-    suite: z
-      .object({
-        name: z.enum(testSuites),
-        section: z.string().optional(),
-        options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
-      })
-      .strict()
-      .optional(),
+    suite: guestSuite.optional(),
   })
   .strict()
   .superRefine((g, ctx) => {

@@ -10,6 +10,7 @@ import { hostCachedKernel, repositoryRoot } from "./locations";
 import { type FlakeSource, NixosClosure, type SpecSource } from "./nixos-closure";
 import { Qcow2Image } from "./qcow2-image";
 import type { NixlabSpecInput } from "./spec";
+import { rejectSuiteSettings, specSuite } from "./suite-config";
 import { validate } from "./validate";
 
 export interface GuestOutputs {
@@ -29,6 +30,8 @@ export function closureSource(
   lab: LabConfig,
 ): (FlakeSource | SpecSource) & { imageless?: boolean } {
   const c = g.closure;
+  const where = `nixlab:lab.guests[${lab.guests.indexOf(g)}].suite`;
+  if (!("spec" in c)) rejectSuiteSettings(g, where);
   if ("demoFixture" in c) {
     const k = hostCachedKernel();
     return {
@@ -45,8 +48,17 @@ export function closureSource(
     const testSuites = [
       ...new Set([...((spec.testSuites as string[] | undefined) ?? []), ...(g.suite ? [g.suite.name] : [])]),
     ];
+    // The suite's settings, with what the guest's drives and storage imply (throws ConfigError).
+    const suite = specSuite(g, spec.storage as Record<string, object> | undefined, where);
     return {
-      spec: { hostName: g.name, ...spec, backend: g.backend, sshKeys, testSuites } as NixlabSpecInput,
+      spec: {
+        hostName: g.name,
+        ...spec,
+        backend: g.backend,
+        sshKeys,
+        testSuites,
+        ...(suite ? { suite } : {}),
+      } as NixlabSpecInput,
       ...(lab.nixlab ? { nixlab: lab.nixlab } : {}),
       ...(lab.nixpkgs ? { nixpkgs: lab.nixpkgs } : {}),
       product: g.backend === "libvirt" ? "qcow2" : "toplevel",
@@ -68,6 +80,8 @@ export class Lab extends pulumi.ComponentResource {
   constructor(name: string, config: unknown, opts?: pulumi.ComponentResourceOptions) {
     // Validate first: a bad config registers nothing.
     const cfg = validate(labConfig, config, "nixlab:lab");
+    // Every guest's closure source too (a suite missing what its guest cannot supply fails here).
+    const sources = cfg.guests.map((g) => closureSource(g, cfg));
     super("nixlab:components:Lab", name, {}, opts);
     this.config = cfg;
     const uri = cfg.uri;
@@ -89,8 +103,8 @@ export class Lab extends pulumi.ComponentResource {
       ? new Pool(`${name}-pool`, { uri, name: cfg.pool.name, path: cfg.pool.path }, { parent: this })
       : undefined;
 
-    for (const g of cfg.guests) {
-      const source = closureSource(g, cfg);
+    for (const [i, g] of cfg.guests.entries()) {
+      const source = sources[i] as ReturnType<typeof closureSource>;
       const closure = new NixosClosure(
         g.name,
         { source, ...(source.imageless !== undefined ? { imageless: source.imageless } : {}) },

@@ -59,7 +59,8 @@ export function resolveSource(
       flake: `path:${flakeDir}`,
       attribute: `nixosConfigurations.${JSON.stringify(name)}.config.system.build.${product}`,
       overrideInputs: {},
-      extraArgs: [],
+      // Never locked on disk: each build takes nixlab as it is now, with its nixpkgs pin.
+      extraArgs: ["--no-write-lock-file"],
       imageless: spec.backend === "imageless" && product === "toplevel",
     };
   }

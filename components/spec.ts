@@ -2,6 +2,7 @@
 // in zod so that a bad spec fails in the Pulumi program, with its key path, before Nix runs.
 // Field by field as nix/README.md documents it; the Nix side validates again.
 import * as z from "zod";
+import { specSuiteSchema, testSuites } from "./suite-config";
 
 const mountPoint = z
   .string()
@@ -12,7 +13,7 @@ const unique = <T extends z.ZodType<string>>(item: T) =>
   z.array(item).refine((xs) => new Set(xs).size === xs.length, "must not repeat an entry");
 
 export const profiles = ["devel", "build-tools", "monitoring", "controller"] as const;
-export const testSuites = ["fstests", "blktests", "selftests", "nfstest", "pynfs", "ltp", "mmtests"] as const;
+export { testSuites };
 
 export const share = z.object({ tag: nonEmpty, options: z.array(nonEmpty).default([]) }).strict();
 
@@ -75,6 +76,8 @@ export const nixlabSpec = z
       .union([z.literal("auto"), z.number().int().positive()])
       .nullable()
       .optional(),
+    /** The suite the guest runs, with every option it needs (nix/lib/suites.nix renders it). */
+    suite: specSuiteSchema.nullable().default(null),
   })
   .strict()
   .superRefine((spec, ctx) => {
@@ -93,6 +96,14 @@ export const nixlabSpec = z
     for (const mp of Object.keys(spec.storage)) {
       if (mp in spec.shares)
         ctx.addIssue({ code: "custom", path: ["storage", mp], message: "is also a share" });
+    }
+    if (spec.backend === "libvirt" && spec.system === "aarch64-linux") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["system"],
+        message:
+          "the libvirt backend boots with BIOS GRUB, which aarch64-linux has not; use the imageless backend for aarch64-linux guests",
+      });
     }
     if (spec.backend === "imageless" && spec.diskSize != null) {
       ctx.addIssue({ code: "custom", path: ["diskSize"], message: "only applies to the libvirt backend" });

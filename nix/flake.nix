@@ -1,10 +1,11 @@
 {
   description = "nixlab: NixOS test machines for Linux kernel and storage work";
 
-  # Left unlocked on purpose: no flake.lock is committed, because it could not be produced
-  # honestly where this flake is developed (no network access to GitHub). Consumers lock it
-  # in their own flake.lock (`inputs.nixlab.inputs.nixpkgs.follows = "nixpkgs"`).
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
+  # Pinned by flake.lock (the revision linux-kdevops/nixos-qemu pins); `nix flake update`
+  # in this directory moves the pin along the branch. Downstream flakes follow it with
+  # `inputs.nixpkgs.follows = "nixlab/nixpkgs"`, and so do the flakes nixlab generates for
+  # spec-built guests unless the stack overrides `nixpkgs`.
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.11";
 
   outputs =
     { self, nixpkgs }:
@@ -74,21 +75,23 @@
           controller = ./modules/profiles/controller.nix;
         };
         testSuites = {
-          fstests = ./modules/test-suites/fstests.nix;
-          blktests = ./modules/test-suites/blktests.nix;
-          selftests = ./modules/test-suites/selftests.nix;
-          nfstest = ./modules/test-suites/nfstest.nix;
-          pynfs = ./modules/test-suites/pynfs.nix;
-          ltp = ./modules/test-suites/ltp.nix;
-          mmtests = ./modules/test-suites/mmtests.nix;
+          fstests = ./modules/testSuites/fstests.nix;
+          blktests = ./modules/testSuites/blktests.nix;
+          selftests = ./modules/testSuites/selftests.nix;
+          nfstest = ./modules/testSuites/nfstest.nix;
+          pynfs = ./modules/testSuites/pynfs.nix;
+          ltp = ./modules/testSuites/ltp.nix;
+          mmtests = ./modules/testSuites/mmtests.nix;
         };
         # The overlay as a module, for configurations that use nixlab's packages directly.
-        overlay = ./modules/nixpkgs-overlay.nix;
+        overlay = ./modules/overlay.nix;
       };
 
       packages = forAllSystems (pkgs: {
         inherit (pkgs)
+          cpupower
           damo
+          kirk
           libbpf-tools
           nfstest
           pynfs

@@ -4,7 +4,9 @@
   escape = import ./escape.nix;
   mounts = import ./mounts.nix;
   boot = import ./boot.nix;
+  kernelConfig = import ./kernel-config.nix;
   spec = import ./spec.nix;
   specModule = import ./spec-module.nix;
+  suites = import ./suites.nix;
   toolchain = import ./toolchain.nix;
 }

@@ -10,11 +10,13 @@ let
 in
 {
   # Attribute paths into nixosModules, in import order.
+  # Importing nixosModules.user is what creates the account.
   modules = [
     "backends.${spec.backend}"
     "mounts.shares"
     "mounts.storage"
   ]
+  ++ (if user == null then [ ] else [ "user" ])
   ++ map (p: "profiles.${p}") spec.profiles
   ++ map (s: "testSuites.${s}") spec.testSuites;
 
@@ -25,17 +27,15 @@ in
     users.users.root.openssh.authorizedKeys.keys = spec.sshKeys;
     boot.kernelParams = spec.kernelParams;
     nixlab = {
-      user =
-        if user == null then
-          { enable = false; }
-        else
-          {
-            enable = true;
-            inherit (user) name sshKeys;
-          }
-          // optionalAttrs (user.extraGroups != null) { inherit (user) extraGroups; };
       inherit (spec) shares storage;
     }
+    // optionalAttrs (user != null) {
+      user = {
+        inherit (user) name sshKeys;
+      }
+      // optionalAttrs (user.extraGroups != null) { inherit (user) extraGroups; };
+    }
+    // optionalAttrs (spec.suite != null) { inherit (spec) suite; }
     // optionalAttrs (spec.consolePassword != null) { inherit (spec) consolePassword; }
     // optionalAttrs (builtins.elem "controller" spec.profiles) { controller.enable = true; }
     // optionalAttrs (spec.backend == "libvirt") { libvirt.diskSize = spec.diskSize; };

@@ -8,6 +8,7 @@
 let
   escape = import ./escape.nix;
   boot = import ./boot.nix;
+  suites = import ./suites.nix;
 
   backends = [
     "imageless"
@@ -59,6 +60,7 @@ let
     "extraPackages"
     "kernelParams"
     "diskSize"
+    "suite"
   ];
   userFields = [
     "name"
@@ -311,6 +313,16 @@ let
     ++ (if version == 1 then [ ] else [ "version: only version 1 is supported, got ${show version}" ])
     ++ expectEnum systems "system" (get spec "system" "x86_64-linux")
     ++ (if spec ? backend then expectEnum backends "backend" backend else [ "backend: required (one of ${quoteList backends})" ])
+    # The libvirt backend installs BIOS GRUB (boot.loader.grub.device = /dev/vda), which
+    # only exists for x86.
+    ++ (
+      if backend == "libvirt" && get spec "system" "x86_64-linux" == "aarch64-linux" then
+        [
+          "system: the libvirt backend boots with BIOS GRUB, which aarch64-linux has not; use the imageless backend for aarch64-linux guests"
+        ]
+      else
+        [ ]
+    )
     ++ expectMatch "${hostNameRegex}" "must be a host name (letters, digits, _ and -, not starting or ending with - or _, at most 63 characters)" "hostName" (get spec "hostName" "nixlab")
     ++ expectMatch "[0-9]{2}\\.[0-9]{2}" "must be a NixOS release such as \"25.11\"" "stateVersion" (get spec "stateVersion" "25.11")
     ++ expectListOf (expectEnum profileNames) "profiles" (get spec "profiles" [ ])
@@ -336,7 +348,13 @@ let
       else
         [ "${path}: must be a kernel parameter without whitespace (except inside double quotes), got ${show v}" ]
     ) "kernelParams" (get spec "kernelParams" [ ])
-    ++ checkDiskSize backend (get spec "diskSize" null);
+    ++ checkDiskSize backend (get spec "diskSize" null)
+    ++ (
+      let
+        suite = get spec "suite" null;
+      in
+      if suite == null then [ ] else suites.check "suite" suite
+    );
 
   # Fill in defaults and normalise mount points. Only called on a spec without errors.
   fill =
@@ -344,6 +362,7 @@ let
     let
       sshKeys = get spec "sshKeys" [ ];
       user = get spec "user" null;
+      suite = get spec "suite" null;
       normaliseKeys = attrs: f: builtins.listToAttrs (map (p: { name = escape.normalisePath p; value = f attrs.${p}; }) (builtins.attrNames attrs));
     in
     {
@@ -353,7 +372,13 @@ let
       hostName = get spec "hostName" "nixlab";
       stateVersion = get spec "stateVersion" "25.11";
       profiles = get spec "profiles" [ ];
-      testSuites = get spec "testSuites" [ ];
+      # The suite the guest runs is always installed.
+      testSuites =
+        let
+          listed = get spec "testSuites" [ ];
+        in
+        listed ++ (if suite != null && !(builtins.elem suite.name listed) then [ suite.name ] else [ ]);
+      suite = if suite == null then null else suites.normalise suite;
       user =
         if user == null then
           null

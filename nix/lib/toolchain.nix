@@ -27,6 +27,11 @@ let
       pahole # CONFIG_DEBUG_INFO_BTF
       sparse # make C=1
       git
+      # make LLVM=1: clang, ld.lld and the llvm-* binutils (llvm-ar, llvm-nm, llvm-objcopy,
+      # llvm-strip, ...). lld unwrapped and alone, so GNU ld stays `ld` for gcc builds.
+      llvmPackages.clang
+      llvmPackages.lld
+      llvmPackages.llvm
     ];
     libs = with pkgs; [
       elfutils # libelf for objtool and BPF
@@ -62,8 +67,12 @@ let
     ];
   };
 
+  # Building systemd, and driving the host's: the systemd package's own tools
+  # (systemctl, journalctl, systemd-analyze, systemd-run, systemd-escape, busctl,
+  # networkctl, ...) come first.
   systemd = {
     tools = with pkgs; [
+      systemd
       gcc
       meson
       ninja

@@ -1,44 +1,18 @@
-# nixosModules.user: an optional unprivileged account, for people and for test harnesses
-# (kdevops logs in as a user and uses sudo).
-{ config, lib, ... }:
+# nixosModules.user: the unprivileged account, for people and for test harnesses (kdevops
+# logs in as a user and uses sudo). Importing this module creates it; there is no enable
+# switch. Its options (name, extraGroups, sshKeys) are in ./user-options.nix, and each
+# backend's sibling user.nix sets that backend's default groups.
+{ config, ... }:
 
 let
   cfg = config.nixlab.user;
 in
 {
-  options.nixlab.user = {
-    enable = lib.mkEnableOption "the nixlab user account (a normal user with passwordless sudo)";
+  imports = [ ./user-options.nix ];
 
-    name = lib.mkOption {
-      type = lib.types.strMatching "[a-z_][a-z0-9_-]{0,31}";
-      default = "user";
-      example = "kdevops";
-      description = "Login name of the account.";
-    };
+  config = {
+    nixlab.user.created = true;
 
-    extraGroups = lib.mkOption {
-      type = lib.types.listOf lib.types.str;
-      default = [ ];
-      example = [
-        "wheel"
-        "kvm"
-      ];
-      description = ''
-        Supplementary groups of the account. The backends set a default at `mkDefault`
-        priority ([ "wheel" "kvm" ], plus "libvirtd" on the libvirt backend); any plain
-        definition replaces that list.
-      '';
-    };
-
-    sshKeys = lib.mkOption {
-      type = lib.types.listOf lib.types.singleLineStr;
-      default = [ ];
-      example = [ "ssh-ed25519 AAAAC3Nza... me@host" ];
-      description = "SSH public keys allowed to log in as this user.";
-    };
-  };
-
-  config = lib.mkIf cfg.enable {
     assertions = [
       {
         assertion = cfg.name != "root";
@@ -52,7 +26,8 @@ in
       openssh.authorizedKeys.keys = cfg.sshKeys;
     };
 
-    # Passwordless sudo for this account alone; wheel membership keeps its own rules.
+    # Passwordless sudo for this account alone (unattended test runs would hang on a
+    # prompt); wheel membership keeps its own rules.
     security.sudo.extraRules = [
       {
         users = [ cfg.name ];

@@ -43,7 +43,11 @@ final: prev: {
     buildInputs = (old.buildInputs or [ ]) ++ [ final.liburing ];
   });
 
+  # Top-level cpupower from a kernel source tree (nixpkgs has only linuxPackages.cpupower),
+  # so `prev.cpupower.overrideAttrs { src = inputs.kernel-src; }` works as for the others.
+  cpupower = final.callPackage ../packages/cpupower.nix { };
   damo = final.callPackage ../packages/damo.nix { };
+  kirk = final.callPackage ../packages/kirk.nix { };
   libbpf-tools = final.callPackage ../packages/libbpf-tools.nix { };
   nfstest = final.callPackage ../packages/nfstest.nix { };
   pynfs = final.callPackage ../packages/pynfs.nix { };

@@ -3,6 +3,11 @@
 # Built from the sdist on PyPI. The hash was computed here from the file pip downloaded
 # (`pip download damo==3.4.3 --no-deps --no-binary :all:`, sha256
 # 2bfbf89603bf3f270f099e9acb32652c85ed6fe4ec1e4b71606c128be2d792cb). nixpkgs has no damo.
+#
+# Two source layouts build: the sdist (pyproject.toml and setup.py at the top, the package
+# in src/damo/) and a GitHub checkout, which `overrideAttrs { src = inputs.damo-src; }`
+# brings (the modules flat in src/*.py, the packaging files in packaging/). postPatch turns
+# a checkout into the sdist layout; an sdist is left as it is.
 {
   lib,
   python3Packages,
@@ -18,10 +23,28 @@ python3Packages.buildPythonApplication rec {
     hash = "sha256-K/v4lgO/PycPCZ6ayzJlLIXtb+TsHktxYGwSi+LXkss=";
   };
 
-  # setup.py declares a console script damo = damo.damo:main and no dependencies.
-  build-system = [ python3Packages.setuptools ];
+  postPatch = ''
+    if [ ! -e src/damo/__init__.py ]; then
+      if [ ! -e packaging/setup.py ] || [ ! -e packaging/pyproject.toml ]; then
+        echo "damo: the source is neither an sdist (src/damo/) nor a checkout (packaging/setup.py)" >&2
+        exit 1
+      fi
+      cp packaging/pyproject.toml packaging/setup.py .
+      mkdir -p src/damo
+      mv src/*.py src/damo/
+      touch src/damo/__init__.py
+    fi
+  '';
 
-  # No test suite ships in the sdist; check at least that the entry point imports.
+  # pyproject.toml's build requirements: setuptools and wheel. setup.py declares the
+  # console script damo = damo.damo:main and no runtime dependencies.
+  build-system = [
+    python3Packages.setuptools
+    python3Packages.wheel
+  ];
+
+  # No test suite ships in the sdist (the checkout's need a DAMON kernel); check at least
+  # that the package imports.
   pythonImportsCheck = [ "damo" ];
 
   meta = {

@@ -8,8 +8,9 @@
 # (commit b5ca46dc); not recomputed here. pkgs.bcc's own src is fetched without
 # submodules, so it cannot be reused.
 #
-# The binaries are installed with a "libbpf-" prefix (libbpf-biolatency, ...): pkgs.bcc
-# puts tools of the same names on PATH, and the two must not shadow each other.
+# The binaries are installed with a "-libbpf" suffix (biolatency-libbpf, ...), Debian's
+# libbpf-tools convention: pkgs.bcc puts tools of the same names on PATH, and the two must
+# not shadow each other.
 {
   lib,
   stdenv,
@@ -17,6 +18,8 @@
   llvmPackages,
   elfutils,
   zlib,
+  openssl,
+  libcap,
   pkg-config,
 }:
 
@@ -40,9 +43,14 @@ stdenv.mkDerivation rec {
     pkg-config
   ];
 
+  # The tools link libelf and zlib (as pkgs.bcc links elfutils). The vendored bpftool,
+  # built first to generate the BPF skeletons, also wants libcrypto (openssl) and libcap,
+  # which its Makefile probes for.
   buildInputs = [
     elfutils # libelf
     zlib
+    openssl
+    libcap
   ];
 
   # The BPF programs are compiled with clang for the BPF target, where these hardening
@@ -60,15 +68,19 @@ stdenv.mkDerivation rec {
 
   enableParallelBuilding = true;
 
+  # Links (btrfsdist -> fsdist, ...) are recreated to point at the renamed target.
   postInstall = ''
     for tool in "$out"/bin/*; do
       name=$(basename "$tool")
+      case "$name" in
+        *-libbpf) continue ;;
+      esac
       if [ -L "$tool" ]; then
         target=$(basename "$(readlink "$tool")")
-        ln -sfn "libbpf-$target" "$out/bin/libbpf-$name"
+        ln -sfn "$target-libbpf" "$out/bin/$name-libbpf"
         rm "$tool"
       else
-        mv "$tool" "$out/bin/libbpf-$name"
+        mv "$tool" "$out/bin/$name-libbpf"
       fi
     done
   '';

@@ -124,6 +124,7 @@ describe("nixlab:lab config", () => {
       "Pulumi.demo.yaml",
       "Pulumi.fstests-xfs.yaml",
       "Pulumi.nfs.yaml",
+      "Pulumi.nixos.yaml",
       "Pulumi.selftests.yaml",
     ]);
   });

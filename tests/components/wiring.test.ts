@@ -163,7 +163,9 @@ describe("Lab", () => {
           backend: "libvirt",
           drives: [{ name: "scratch", size: "10G", bus: "nvme" }],
           suite: { name: "fstests", section: "xfs_crc" },
-          closure: { spec: { profiles: ["devel"] } },
+          closure: {
+            spec: { profiles: ["devel"], storage: { "/media/test": { device: "/dev/vdb", fsType: "xfs" } } },
+          },
         },
       ],
     });

@@ -53,14 +53,31 @@ describe("flake outputs", () => {
     });
   });
 
+  test("the module tree mirrors the output names: nixosModules.a.b is modules/a/b(.nix | /default.nix)", async () => {
+    const leaves = (await flakeEval(
+      "nixosModules",
+      `m: let leaves = prefix: v: if builtins.isAttrs v then builtins.concatLists (map (n: leaves (prefix ++ [ n ]) v.\${n}) (builtins.attrNames v)) else [ { name = builtins.concatStringsSep "." prefix; path = toString v; } ]; in leaves [ ] m`,
+    )) as { name: string; path: string }[];
+    const mismatched = leaves
+      .map(({ name, path: p }) => ({
+        name,
+        file: p.replace(/^\/nix\/store\/[^/]+\/modules\//, "").replace(/(\/default)?\.nix$/, ""),
+      }))
+      .filter(({ name, file }) => file !== name.replaceAll(".", "/"));
+    expect(leaves.length).toBe(17);
+    expect(mismatched).toEqual([]);
+  });
+
   test("lib: the pure helpers and mkSystem", async () => {
     expect(await flakeEval("lib", "builtins.attrNames")).toEqual([
       "boot",
       "escape",
+      "kernelConfig",
       "mkSystem",
       "mounts",
       "spec",
       "specModule",
+      "suites",
       "toolchain",
     ]);
     expect(await flakeEval("lib", 'l: l.escape.mountUnit "/mnt/x-y"')).toBe("mnt-x\\x2dy.mount");

@@ -27,13 +27,14 @@ describe("spec.nix: normalisation", () => {
       extraPackages: [],
       kernelParams: [],
       diskSize: null,
+      suite: null,
     });
   });
 
   test("a full spec is kept, mount points normalised, the user inheriting sshKeys", async () => {
     const got = await nixEval("nixlab.spec.normalise", {
       version: 1,
-      system: "aarch64-linux",
+      system: "x86_64-linux",
       backend: "libvirt",
       hostName: "fs-xfs-1",
       stateVersion: "25.05",
@@ -50,7 +51,7 @@ describe("spec.nix: normalisation", () => {
     });
     expect(got).toEqual({
       version: 1,
-      system: "aarch64-linux",
+      system: "x86_64-linux",
       backend: "libvirt",
       hostName: "fs-xfs-1",
       stateVersion: "25.05",
@@ -72,6 +73,7 @@ describe("spec.nix: normalisation", () => {
       extraPackages: ["htop", "python3Packages.numpy"],
       kernelParams: ["nokaslr"],
       diskSize: 20480,
+      suite: null,
     });
   });
 
@@ -92,7 +94,7 @@ describe("spec.nix: errors name the field", () => {
       "unknown field",
       { backend: "imageless", sshkeys: [] },
       [
-        "sshkeys: unknown field (known fields: version, system, backend, hostName, stateVersion, profiles, testSuites, user, sshKeys, consolePassword, shares, storage, extraPackages, kernelParams, diskSize)",
+        "sshkeys: unknown field (known fields: version, system, backend, hostName, stateVersion, profiles, testSuites, user, sshKeys, consolePassword, shares, storage, extraPackages, kernelParams, diskSize, suite)",
       ],
     ],
     ["version", { backend: "imageless", version: 2 }, ["version: only version 1 is supported, got 2"]],
@@ -180,6 +182,67 @@ describe("spec.nix: errors name the field", () => {
       ],
     ],
     [
+      "aarch64-linux with the libvirt backend (BIOS GRUB)",
+      { backend: "libvirt", system: "aarch64-linux" },
+      [
+        "system: the libvirt backend boots with BIOS GRUB, which aarch64-linux has not; use the imageless backend for aarch64-linux guests",
+      ],
+    ],
+    [
+      "suite: an option the suite does not know, named",
+      { backend: "imageless", suite: { name: "selftests", options: { TARGETS: "net", TARGET: "mm" } } },
+      ['suite.options.TARGET: selftests has no option "TARGET" (known: TARGETS, kernelTree)'],
+    ],
+    [
+      "suite: bad values, a section for a suite without sections, an unknown suite field",
+      {
+        backend: "imageless",
+        suite: {
+          name: "blktests",
+          section: "x",
+          options: { TEST_DEVS: "vdb", QUICK_RUN: "yes" },
+          flags: [],
+        },
+      },
+      [
+        "suite.flags: unknown field (known fields: name, section, options)",
+        "suite.section: only fstests has sections",
+        'suite.options.TEST_DEVS: must be absolute paths separated by spaces, got "vdb"',
+        'suite.options.QUICK_RUN: must be a boolean, got "yes"',
+      ],
+    ],
+    [
+      "suite: what the suite requires",
+      { backend: "imageless", suite: { name: "fstests", options: { SCRATCH_DEV: "/dev/vdc" } } },
+      [
+        "suite.options.TEST_DEV: required (the device fstests keeps mounted at TEST_DIR)",
+        "suite.options.TEST_DIR: required (where TEST_DEV is mounted)",
+        "suite.options.SCRATCH_MNT: required with SCRATCH_DEV or SCRATCH_DEV_POOL",
+      ],
+    ],
+    [
+      "suite: an fstests config value fstests' parser cannot carry",
+      {
+        backend: "imageless",
+        suite: {
+          name: "fstests",
+          section: "a b",
+          options: { TEST_DEV: "/dev/vdb", TEST_DIR: "/t", MKFS_OPTIONS: '-m "crc=1"' },
+        },
+      },
+      [
+        'suite.section: must be a section name of letters, digits, _ and -, got "a b"',
+        'suite.options.MKFS_OPTIONS: must be text without quotes, #, $, `, \\ or line breaks, got "-m \\"crc=1\\""',
+      ],
+    ],
+    [
+      "suite: an unknown suite",
+      { backend: "imageless", suite: { name: "xfstests" } },
+      [
+        'suite.name: must be one of "blktests", "fstests", "ltp", "mmtests", "nfstest", "pynfs", "selftests", got "xfstests"',
+      ],
+    ],
+    [
       "diskSize on imageless",
       { backend: "imageless", diskSize: 100 },
       ['diskSize: only the libvirt backend has a disk image; leave it out or null for "imageless"'],
@@ -252,6 +315,7 @@ describe("spec-module.nix: the spec as NixOS configuration", () => {
         "backends.libvirt",
         "mounts.shares",
         "mounts.storage",
+        "user",
         "profiles.controller",
         "profiles.devel",
         "testSuites.fstests",
@@ -263,7 +327,7 @@ describe("spec-module.nix: the spec as NixOS configuration", () => {
         users: { users: { root: { openssh: { authorizedKeys: { keys: ["ssh-ed25519 AAAA k"] } } } } },
         boot: { kernelParams: ["nokaslr"] },
         nixlab: {
-          user: { enable: true, name: "kdevops", sshKeys: ["ssh-ed25519 AAAA k"], extraGroups: ["wheel"] },
+          user: { name: "kdevops", sshKeys: ["ssh-ed25519 AAAA k"], extraGroups: ["wheel"] },
           shares: { "/src": { tag: "src", options: [] } },
           storage: {
             "/mnt/x": { device: "/dev/vdb", fsType: "ext4", options: [], mkfsArgs: null, autoFormat: true },
@@ -276,16 +340,39 @@ describe("spec-module.nix: the spec as NixOS configuration", () => {
     });
   });
 
-  test("no user: the account is off; the backend keeps its default groups otherwise", async () => {
-    const got = await nixEval<{ config: { nixlab: Record<string, unknown> } }>(
-      "s: nixlab.specModule (nixlab.spec.normalise s)",
-      { backend: "imageless" },
-    );
-    expect(got.config.nixlab).toEqual({ user: { enable: false }, shares: {}, storage: {} });
-    const withUser = await nixEval<{ config: { nixlab: Record<string, unknown> } }>(
-      "s: nixlab.specModule (nixlab.spec.normalise s)",
-      { backend: "imageless", user: {} },
-    );
-    expect(withUser.config.nixlab.user).toEqual({ enable: true, name: "user", sshKeys: [] });
+  test("a user: nixosModules.user is imported (the opt-in) and named; no user: neither", async () => {
+    type Plan = { modules: string[]; config: { nixlab: Record<string, unknown> } };
+    const got = await nixEval<Plan>("s: nixlab.specModule (nixlab.spec.normalise s)", {
+      backend: "imageless",
+    });
+    expect(got.modules).toEqual(["backends.imageless", "mounts.shares", "mounts.storage"]);
+    expect(got.config.nixlab).toEqual({ shares: {}, storage: {} });
+    const withUser = await nixEval<Plan>("s: nixlab.specModule (nixlab.spec.normalise s)", {
+      backend: "imageless",
+      user: {},
+    });
+    expect(withUser.modules).toEqual(["backends.imageless", "mounts.shares", "mounts.storage", "user"]);
+    expect(withUser.config.nixlab.user).toEqual({ name: "user", sshKeys: [] });
+  });
+
+  test("a suite: its module is imported and nixlab.suite carries it with every default filled", async () => {
+    type Plan = { modules: string[]; config: { nixlab: Record<string, unknown> } };
+    const got = await nixEval<Plan>("s: nixlab.specModule (nixlab.spec.normalise s)", {
+      backend: "imageless",
+      testSuites: ["pynfs"],
+      suite: { name: "nfstest", options: { server: "nfs-server" } },
+    });
+    expect(got.modules).toEqual([
+      "backends.imageless",
+      "mounts.shares",
+      "mounts.storage",
+      "testSuites.pynfs",
+      "testSuites.nfstest",
+    ]);
+    expect(got.config.nixlab.suite).toEqual({
+      name: "nfstest",
+      section: null,
+      options: { role: "client", server: "nfs-server", export: "/export", test: "posix" },
+    });
   });
 });

@@ -20,6 +20,10 @@ in
     _type = "if";
     inherit condition content;
   };
+  mkMerge = contents: {
+    _type = "merge";
+    inherit contents;
+  };
   mkOption = decl: decl // { _type = "option"; };
   mkEnableOption = name: {
     _type = "option";
@@ -29,6 +33,7 @@ in
   literalMD = text: { _type = "literalMD"; inherit text; };
   types = {
     str = type "str";
+    attrs = type "attrs";
     bool = type "bool";
     package = type "package";
     singleLineStr = type "singleLineStr";
@@ -42,6 +47,17 @@ in
     ints.positive = type "ints.positive";
   };
   inherit (builtins) mapAttrs concatStringsSep attrValues concatLists;
+  concatMapStringsSep = sep: f: xs: builtins.concatStringsSep sep (map f xs);
+  optional = cond: x: if cond then [ x ] else [ ];
+  nameValuePair = name: value: { inherit name value; };
+  hasPrefix = prefix: s: builtins.substring 0 (builtins.stringLength prefix) s == prefix;
+  mapAttrs' = f: attrs: builtins.listToAttrs (map (n: f n attrs.${n}) (builtins.attrNames attrs));
+  removePrefix =
+    prefix: s:
+    let
+      n = builtins.stringLength prefix;
+    in
+    if builtins.substring 0 n s == prefix then builtins.substring n (builtins.stringLength s - n) s else s;
   getExe = drv: "${drv}/bin/${drv.meta.mainProgram or "unknown"}";
   escapeShellArg =
     arg:

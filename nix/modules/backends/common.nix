@@ -8,11 +8,15 @@ in
 {
   options.nixlab.consolePassword = lib.mkOption {
     type = lib.types.nullOr lib.types.str;
-    default = "nixlab";
+    # The seed's (linux-kdevops/nixos-qemu) break-glass value.
+    default = "root";
+    example = "a-better-one";
     description = ''
       Break-glass root password. SSH refuses passwords (key-only), so it only opens the
-      serial and virtio consoles. These are throw-away test machines whose console is only
-      reachable from the host; null leaves root without a password.
+      serial and virtio consoles, which only the host can reach. It is root's
+      `initialPassword`: applied at every boot on the imageless backend (the root, and so
+      /etc/shadow, is a fresh tmpfs) and at the first boot on the libvirt backend. null
+      leaves root without a password.
     '';
   };
 

@@ -13,8 +13,8 @@ let
   toolchain = import ../../lib/toolchain.nix pkgs;
 in
 {
-  # For nixlab.user.* below (the user module is opt-in itself).
-  imports = [ ../user.nix ];
+  # For nixlab.user.* below; the account itself exists only if nixosModules.user is imported.
+  imports = [ ../user-options.nix ];
 
   options.nixlab.controller.enable = lib.mkEnableOption "the controller profile (kernel builds, Ansible, QEMU, libvirtd)";
 
@@ -38,7 +38,7 @@ in
     ];
 
     # The nixlab user drives the guests; appended to, not replacing, its other groups.
-    users.users = lib.mkIf config.nixlab.user.enable {
+    users.users = lib.mkIf config.nixlab.user.created {
       ${config.nixlab.user.name}.extraGroups = [
         "libvirtd"
         "kvm"

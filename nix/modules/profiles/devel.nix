@@ -27,9 +27,11 @@ let
       util-linux
       duperemove
       fsverity-utils
+      libndctl # ndctl, daxctl: persistent-memory namespaces
     ];
     nvmeAndScsi = [
       nvme-cli
+      libnvme
       sg3_utils
       sdparm
       lsscsi
@@ -38,14 +40,15 @@ let
       targetcli
       xnvme
     ];
+    # No dbench: nixpkgs dropped it in 2025 (PR #407953, unmaintained and broken).
     ioGenerators = [
       fio # overlays.default: with the xnvme engine, fio-io_uring and the job files
       liburing
       libaio
       stress-ng
-      dbench
       ioping
       blktrace
+      iperf
     ];
     nfs = [
       nfs-utils
@@ -71,6 +74,10 @@ let
       numactl
       lsof
       damo
+      cpupower # overlays.default: built from a kernel tree, overridable with kernel-src
+      pagemon
+      powertop
+      btop
     ];
     # What fstests, blktests and the kselftests call at run time besides the above.
     testRuntimeDeps = [
@@ -90,11 +97,17 @@ let
       procps
       openssl
       kmod
+      libseccomp
+      rpcbind
     ];
     developerComfort = [
       git
       vim
+      neovim
+      helix
       tmux
+      screen
+      zellij
       jq
       file
       tree
@@ -117,7 +130,7 @@ let
   };
 in
 {
-  imports = [ ../nixpkgs-overlay.nix ];
+  imports = [ ../overlay.nix ];
 
   options.nixlab.profiles.devel = {
     enable = lib.mkEnableOption "the nixlab devel profile (kernel and storage test tools)" // {

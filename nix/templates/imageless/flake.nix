@@ -6,14 +6,39 @@
     nixlab.url = "git+file:///path/to/nixlab?dir=nix";
     nixpkgs.follows = "nixlab/nixpkgs";
 
-    # Local source checkouts to build packages from, as non-flake inputs. Uncomment the
-    # ones you work on; `nix flake update xfsprogs-src` picks up new commits.
-    # xfsprogs-src = {
-    #   url = "git+file:///home/me/src/xfsprogs-dev";
+    # Local source checkouts to build packages from, as non-flake inputs (the table in
+    # nix/README.md, "Building packages from local source"). Uncomment the ones you work
+    # on and the matching overlay lines below; `nix flake update <name>` picks up commits.
+    # kernel-src = {
+    #   url = "git+file:///home/me/src/linux"; # cpupower builds from tools/power/cpupower
     #   flake = false;
     # };
-    # fstests-src = {
+    # damo-src = {
+    #   url = "git+file:///home/me/src/damo";
+    #   flake = false;
+    # };
+    # fio-src = {
+    #   url = "git+file:///home/me/src/fio";
+    #   flake = false;
+    # };
+    # kmod-src = {
+    #   url = "git+file:///home/me/src/kmod";
+    #   flake = false;
+    # };
+    # nfstest-src = {
+    #   url = "git+file:///home/me/src/nfstest";
+    #   flake = false;
+    # };
+    # pynfs-src = {
+    #   url = "git+file:///home/me/src/pynfs";
+    #   flake = false;
+    # };
+    # xfstests-src = {
     #   url = "git+file:///home/me/src/xfstests-dev";
+    #   flake = false;
+    # };
+    # xnvme-src = {
+    #   url = "git+file:///home/me/src/xnvme";
     #   flake = false;
     # };
   };
@@ -39,6 +64,17 @@
             mkfsArgs = [ "-f" ];
           };
           kernelParams = [ "nokaslr" ];
+          # The suite this guest runs: its configuration, /etc/nixlab/suite.json and
+          # `nixlab-run-suite` are generated from this (nix/README.md, "Test suites").
+          suite = {
+            name = "fstests";
+            section = "xfs";
+            options = {
+              FSTYP = "xfs";
+              TEST_DEV = "/dev/vdb";
+              TEST_DIR = "/mnt/test";
+            };
+          };
         };
 
         # Any further NixOS modules.
@@ -50,21 +86,21 @@
             }
           )
 
-          # Building packages from the local checkouts above: override the source (and the
-          # version, which names the store path) and keep the rest of nixpkgs' recipe.
+          # Building packages from the local checkouts above: replace the source and keep
+          # the rest of the recipe. This overlay comes after nixlab's overlays.default, so
+          # `prev.<package>` is nixlab's version of it (xfstests bumped, fio with xnvme).
           # ({ ... }: {
           #   nixpkgs.overlays = [
           #     (final: prev: {
-          #       xfsprogs = prev.xfsprogs.overrideAttrs (old: {
-          #         version = "git";
-          #         src = inputs.xfsprogs-src;
-          #         # The release tarball ships a generated configure; a git tree does not.
-          #         nativeBuildInputs = old.nativeBuildInputs ++ [ final.autoreconfHook ];
-          #       });
-          #       xfstests = prev.xfstests.overrideAttrs (old: {
-          #         version = "git";
-          #         src = inputs.fstests-src;
-          #       });
+          #       cpupower = prev.cpupower.overrideAttrs { src = inputs.kernel-src; };
+          #       damo = prev.damo.overrideAttrs { src = inputs.damo-src; };
+          #       # nixpkgs' fio patches are already in a current checkout.
+          #       fio = prev.fio.overrideAttrs { src = inputs.fio-src; patches = [ ]; };
+          #       kmod = prev.kmod.overrideAttrs { src = inputs.kmod-src; };
+          #       nfstest = prev.nfstest.overrideAttrs { src = inputs.nfstest-src; };
+          #       pynfs = prev.pynfs.overrideAttrs { src = inputs.pynfs-src; };
+          #       xfstests = prev.xfstests.overrideAttrs { src = inputs.xfstests-src; };
+          #       xnvme = prev.xnvme.overrideAttrs { src = inputs.xnvme-src; };
           #     })
           #   ];
           # })

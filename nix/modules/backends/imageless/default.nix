@@ -16,6 +16,7 @@
 let
   cfg = config.nixlab.imageless;
   bootLib = import ../../../lib/boot.nix;
+  kernelConfig = import ../../../lib/kernel-config.nix;
 
   initrdPath = "${config.system.build.initialRamdisk}/${config.system.boot.loader.initrdFile}";
 
@@ -120,6 +121,14 @@ in
 
     boot.initrd.systemd.enable = true;
 
+    # NixOS defines system.build.kernel only when it builds the kernel, yet the systemd
+    # initrd (nixpkgs PR #411792) asks its config whether MODULES is set to decide whether
+    # to ship a /lib of modules: without an answer, evaluation fails with "attribute
+    # 'kernel' missing" before any priority (the mkForce below) is looked at. The stand-in
+    # answers "MODULES=n", so the initrd ships no modules; they come over virtiofs at
+    # /lib/modules after switch-root.
+    system.build.kernel.config = kernelConfig.fromValues kernelConfig.imageless;
+
     # The initrd carries no kernel modules: the kernel must have virtio-pci, virtiofs and
     # tmpfs built in (packages.<system>.kernel has). Without these three settings the
     # initrd build runs modprobe over an empty module tree and fails on the first module
@@ -127,8 +136,9 @@ in
     boot.initrd.includeDefaultModules = false;
     boot.initrd.availableKernelModules = lib.mkForce [ ];
     boot.initrd.kernelModules = lib.mkForce [ ];
-    # The systemd initrd copies its /lib from the module closure of system.modulesTree,
-    # which is empty without a kernel; an empty tree keeps that step out of the build.
+    # Should a nixpkgs revision add /lib regardless of the answer above, it gets an empty
+    # module tree rather than the module closure of system.modulesTree (empty without a
+    # kernel, and failing the build).
     boot.initrd.systemd.contents."/lib".source = lib.mkForce "${noKernelModules}/lib";
 
     # boot.kernelModules at runtime: kernel.nix only writes this list when it owns the
@@ -138,9 +148,11 @@ in
     systemd.services.systemd-modules-load.unitConfig.RequiresMountsFor = [ "/lib/modules" ];
 
     # The contract: $toplevel/boot.json, and $toplevel/initrd as on a kernel-owning system.
+    # -sfn: should NixOS' own builder have linked $out/initrd already, replace that link
+    # (with the same target) instead of failing or creating initrd/initrd.
     system.systemBuilderCommands = ''
       printf '%s\n' ${lib.escapeShellArg (builtins.toJSON bootJson)} > "$out/boot.json"
-      ln -s ${initrdPath} "$out/initrd"
+      ln -sfn ${initrdPath} "$out/initrd"
     '';
 
     # --- console ------------------------------------------------------------------------

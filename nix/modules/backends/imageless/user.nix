@@ -1,9 +1,9 @@
-# The nixlab user account on the imageless backend: the user module plus this backend's
-# default groups (wheel for sudo, kvm for nested guests). mkDefault: a plain definition of
-# nixlab.user.extraGroups replaces the list.
+# The imageless backend's defaults for the nixlab user account: wheel for sudo, kvm for
+# nested guests. Only the options are imported here; nixosModules.user creates the account.
+# mkDefault: a plain definition of nixlab.user.extraGroups replaces the list.
 { lib, ... }:
 {
-  imports = [ ../../user.nix ];
+  imports = [ ../../user-options.nix ];
 
   nixlab.user.extraGroups = lib.mkDefault [
     "wheel"

@@ -1,8 +1,9 @@
-# The nixlab user account on the libvirt backend: as on imageless, plus libvirtd so the
-# account can drive nested libvirt (e.g. kdevops' guests) without sudo.
+# The libvirt backend's defaults for the nixlab user account: as on imageless, plus libvirtd
+# so the account can drive nested libvirt (e.g. kdevops' guests) without sudo. Only the
+# options are imported here; nixosModules.user creates the account.
 { lib, ... }:
 {
-  imports = [ ../../user.nix ];
+  imports = [ ../../user-options.nix ];
 
   nixlab.user.extraGroups = lib.mkDefault [
     "wheel"

@@ -11,7 +11,10 @@
 }:
 
 {
-  imports = [ ../nixpkgs-overlay.nix ];
+  imports = [
+    ./runner.nix
+    ../overlay.nix
+  ];
 
   options.nixlab.testSuites.pynfs.enable = lib.mkEnableOption "pynfs" // {
     default = true;

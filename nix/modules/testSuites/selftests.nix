@@ -10,7 +10,10 @@
 }:
 
 {
-  imports = [ ./build-env.nix ];
+  imports = [
+    ./build-env.nix
+    ./runner.nix
+  ];
 
   options.nixlab.testSuites.selftests.enable = lib.mkEnableOption "what the kernel selftests need to build and run" // {
     default = true;

@@ -19,11 +19,17 @@ let
     fsgqa2 = 7001;
     "123456-fsgqa" = 7002;
   };
+
+  # The scratch mount point, when this guest runs fstests with one: fstests checks that it
+  # is a directory before any test starts.
+  suite = config.nixlab.suite;
+  scratchMnt = if suite != null && suite.name or null == "fstests" then suite.options.SCRATCH_MNT or null else null;
 in
 {
   imports = [
     ./build-env.nix
-    ../nixpkgs-overlay.nix
+    ./runner.nix
+    ../overlay.nix
   ];
 
   options.nixlab.testSuites.fstests.enable = lib.mkEnableOption "what fstests needs to run" // {
@@ -46,8 +52,7 @@ in
       acl # setfacl/getfacl: generic/ acl tests
       attr # getfattr/setfattr: xattr tests
       quota # quota tests
-      fio
-      dbench
+      fio # (dbench, which a few generic/ tests use, left nixpkgs in 2025: PR #407953)
       duperemove # btrfs/xfs dedupe tests
       fsverity-utils # generic/ verity tests
       keyutils # fscrypt key tests
@@ -97,6 +102,9 @@ in
     # ("[not run]" otherwise). xfsprogs installs them in its "out" output; they call
     # xfs_scrub from /run/current-system/sw/bin and keep state in /var/lib/xfsprogs.
     systemd.packages = [ pkgs.xfsprogs.out ];
-    systemd.tmpfiles.rules = [ "d /var/lib/xfsprogs 0755 root root -" ];
+    systemd.tmpfiles.rules = [
+      "d /var/lib/xfsprogs 0755 root root -"
+    ]
+    ++ lib.optional (scratchMnt != null) "d ${scratchMnt} 0755 root root -";
   };
 }

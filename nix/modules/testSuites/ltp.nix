@@ -9,7 +9,11 @@
 }:
 
 {
-  imports = [ ./build-env.nix ];
+  imports = [
+    ./build-env.nix
+    ./runner.nix
+    ../overlay.nix
+  ];
 
   options.nixlab.testSuites.ltp.enable = lib.mkEnableOption "what LTP needs to build and run" // {
     default = true;

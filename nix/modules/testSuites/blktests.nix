@@ -13,7 +13,8 @@
 {
   imports = [
     ./build-env.nix
-    ../nixpkgs-overlay.nix
+    ./runner.nix
+    ../overlay.nix
   ];
 
   options.nixlab.testSuites.blktests.enable = lib.mkEnableOption "what blktests needs to run" // {

@@ -11,7 +11,11 @@
 }:
 
 {
-  imports = [ ./build-env.nix ];
+  imports = [
+    ./build-env.nix
+    ./runner.nix
+    ../overlay.nix
+  ];
 
   options.nixlab.testSuites.mmtests.enable = lib.mkEnableOption "what mmtests needs to run" // {
     default = true;
@@ -27,7 +31,7 @@
       gnuplot # compare-kernels graphs
       sysstat # monitors: iostat, vmstat-style sar data
       numactl
-      linuxPackages.cpupower # monitors and CPU frequency setup
+      cpupower # overlays.default; monitors and CPU frequency setup
       dmidecode # machine description in the report
       bc
       time

@@ -7,18 +7,20 @@
 //   empty    `size` (+ `format`): a blank disk, e.g. a test drive.
 // A volume that still backs an overlay is never deleted.
 import { createHash } from "node:crypto";
-import { createReadStream, statSync } from "node:fs";
+import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as z from "zod";
 import type { Context, Diff, ResourceDefinition } from "../resource";
 import { stable } from "./compare";
 import { declare, declaredBy, known, volumeKey } from "./declared";
-import { listVolumePaths } from "./pool";
+import { parsePoolXml, parseVolList } from "./pool";
 import { withPoolLock } from "./pool-lock";
 import { imageInfo } from "./qemu-img";
 import { absolutePath, objectName, size, uri, volumeFormat } from "./schema";
 import { libvirtBytes } from "./units";
 import { type Virsh, virshFor } from "./virsh";
+import { Gatherer, virshEach } from "./virsh-batch";
 import { attr, buildXml, child, parseXml, text } from "./xml";
 
 /** /nix/store/<hash>-<name>[/sub/path] */
@@ -194,13 +196,48 @@ async function volumeByName(v: Virsh, pool: string, name: string): Promise<Volum
 
 /** Every volume (in any active pool of the connection) whose backing store is `volPath`. */
 export async function overlaysOf(v: Virsh, volPath: string): Promise<string[]> {
-  const users: string[] = [];
-  for (const pool of await v.names(["pool-list", "--name"])) {
-    for (const p of await listVolumePaths(v, pool)) {
-      const xml = await v.dumpOrNull(["vol-dumpxml", p]);
-      if (xml !== null && parseVolumeXml(xml).backingPath === volPath) users.push(p);
-    }
-  }
+  return (await backingScan(v)).get(volPath) ?? [];
+}
+
+/**
+ * Backing path → the volumes on it, over every active pool of the connection. Deletes that run
+ * side by side share one scan (each sees a scan that started after it asked), made of three virsh
+ * processes whatever the number of volumes: the pools, their volume lists, the volumes' XML.
+ */
+const scans = new Gatherer<Virsh, Map<string, string[]>>(20, async (_uri, vs) => {
+  const scan = scanBacking(vs[0] as Virsh);
+  return vs.map(() => scan);
+});
+
+const backingScan = (v: Virsh): Promise<Map<string, string[]>> => scans.request(v.uri, v);
+
+async function scanBacking(v: Virsh): Promise<Map<string, string[]>> {
+  const pools = await v.names(["pool-list", "--name"]);
+  const listed = await virshEach(
+    v,
+    pools.flatMap((p) => [
+      ["pool-dumpxml", p],
+      ["vol-list", p],
+    ]),
+  );
+  const volumes: string[] = [];
+  pools.forEach((_pool, i) => {
+    const xml = listed[2 * i];
+    const list = listed[2 * i + 1];
+    if (!xml || !list) return; // stopped or gone meanwhile: no volumes to look at
+    const target = parsePoolXml(xml).targetPath.replace(/\/+$/, "");
+    volumes.push(...parseVolList(list, target));
+  });
+  const xmls = await virshEach(
+    v,
+    volumes.map((p) => ["vol-dumpxml", p]),
+  );
+  const users = new Map<string, string[]>();
+  volumes.forEach((p, i) => {
+    const xml = xmls[i];
+    const backing = xml ? parseVolumeXml(xml).backingPath : undefined;
+    if (backing) users.set(backing, [...(users.get(backing) ?? []), p]);
+  });
   return users;
 }
 
@@ -310,14 +347,13 @@ export const volumeDefinition: ResourceDefinition<VolumeInputs, VolumeState> = {
   },
 
   async create(ctx, news) {
-    return await withPoolLock(news.uri, news.pool, () => createVolume(ctx, news));
+    if (volumeKind(news) === "upload")
+      return await withPoolLock(news.uri, news.pool, () => createVolume(ctx, news));
+    return await creates.request(JSON.stringify([news.uri, news.pool]), { ctx, news });
   },
 
   async read(ctx, id, state) {
-    const v = virshFor(ctx, state.uri);
-    // The pool's cached view may predate an out-of-band change of its directory.
-    await withPoolLock(state.uri, state.pool, () => v.attempt(["pool-refresh", state.pool]));
-    const xml = await v.dumpOrNull(["vol-dumpxml", id]);
+    const xml = await readVolume(ctx, state.uri, state.pool, id);
     if (xml === null) return null;
     const live = parseVolumeXml(xml);
     // The requested size stays what was asked for (libvirt rounds capacity up); only a volume
@@ -352,18 +388,18 @@ export const volumeDefinition: ResourceDefinition<VolumeInputs, VolumeState> = {
 
   async delete(ctx, id, state) {
     if (!state.created) return; // found, not made: shared content-addressed base of someone else
-    await withPoolLock(state.uri, state.pool, async () => {
-      const v = virshFor(ctx, state.uri);
-      if ((await v.dumpOrNull(["vol-dumpxml", id])) === null) return;
-      const users = await overlaysOf(v, state.path);
-      if (users.length > 0) {
-        ctx.log.warn(
-          `keeping volume ${state.path}: it is the base of ${users.join(", ")} (deleted once nothing uses it, by whoever deletes last; or by hand)`,
-        );
-        return;
-      }
-      await v.exec(["vol-delete", id]);
-    });
+    const v = virshFor(ctx, state.uri);
+    if ((await v.dumpOrNull(["vol-dumpxml", id])) === null) return;
+    // Outside the pool's lock, so that deletes side by side share one scan (the engine deletes
+    // a base only after the overlays that depend on it).
+    const users = await overlaysOf(v, state.path);
+    if (users.length > 0) {
+      ctx.log.warn(
+        `keeping volume ${state.path}: it is the base of ${users.join(", ")} (deleted once nothing uses it, by whoever deletes last; or by hand)`,
+      );
+      return;
+    }
+    await withPoolLock(state.uri, state.pool, () => v.exec(["vol-delete", id]));
   },
 };
 
@@ -376,27 +412,34 @@ export function sameShape(live: VolumeLive, spec: VolumeSpec): boolean {
   );
 }
 
-async function createVolume(ctx: Context, news: VolumeInputs) {
-  const v = virshFor(ctx, news.uri);
-  const kind = volumeKind(news);
-  if (kind === "upload") return await upload(ctx, v, news);
+/** What vol-create makes for an overlay (on `base`) or an empty volume. */
+function volumeSpec(news: VolumeInputs, base: VolumeLive | undefined): VolumeSpec {
   const name = news.name as string;
-  let spec: VolumeSpec;
-  if (kind === "overlay") {
-    const bpool = news.backingPool ?? news.pool;
-    const base = await volumeByName(v, bpool, news.backingVolume as string);
-    if (!base) throw new Error(`backingVolume: no volume ${news.backingVolume} in pool ${bpool}`);
-    if (base.format !== "qcow2" && base.format !== "raw")
-      throw new Error(`backingVolume: ${base.path} is ${base.format}; a base must be qcow2 or raw`);
-    spec = {
+  if (base)
+    return {
       name,
       capacity: news.size ?? base.capacity,
       format: "qcow2",
       backing: { path: base.path, format: base.format },
     };
-  } else {
-    spec = { name, capacity: news.size as number, format: news.format ?? "qcow2" };
+  return { name, capacity: news.size as number, format: news.format ?? "qcow2" };
+}
+
+async function createVolume(ctx: Context, news: VolumeInputs) {
+  const v = virshFor(ctx, news.uri);
+  const kind = volumeKind(news);
+  if (kind === "upload") return await upload(ctx, v, news);
+  const name = news.name as string;
+  let base: VolumeLive | undefined;
+  if (kind === "overlay") {
+    const bpool = news.backingPool ?? news.pool;
+    const found = await volumeByName(v, bpool, news.backingVolume as string);
+    if (!found) throw new Error(`backingVolume: no volume ${news.backingVolume} in pool ${bpool}`);
+    if (found.format !== "qcow2" && found.format !== "raw")
+      throw new Error(`backingVolume: ${found.path} is ${found.format}; a base must be qcow2 or raw`);
+    base = found;
   }
+  const spec = volumeSpec(news, base);
   const existing = await volumeByName(v, news.pool, name);
   if (existing) {
     // Not in the state but there: made by an earlier create of this resource that was
@@ -445,3 +488,102 @@ async function upload(ctx: Context, v: Virsh, news: VolumeInputs) {
     throw err;
   }
 }
+
+/**
+ * Reads of one pool's volumes that arrive together (a refresh reads every resource side by side)
+ * share one pool-refresh and one virsh process for all their vol-dumpxml. The refresh comes first:
+ * the pool's cached view may predate an out-of-band change of its directory. A volume whose XML
+ * did not come back is asked for on its own, which tells "gone" (null) from any other error.
+ */
+const reads = new Gatherer<{ ctx: Context; id: string }, string | null>(15, async (key, reqs) => {
+  const [uri, pool] = JSON.parse(key) as [string, string];
+  const v = virshFor((reqs[0] as { ctx: Context }).ctx, uri);
+  const outs = await withPoolLock(uri, pool, () =>
+    virshEach(v, [["pool-refresh", pool], ...reqs.map((r) => ["vol-dumpxml", r.id])]),
+  );
+  return reqs.map(async (r, i) => outs[i + 1] ?? (await v.dumpOrNull(["vol-dumpxml", r.id])));
+});
+
+const readVolume = (ctx: Context, uri: string, pool: string, id: string): Promise<string | null> =>
+  reads.request(JSON.stringify([uri, pool]), { ctx, id });
+
+type Made = { id: string; state: VolumeState };
+
+/**
+ * Overlays and empty volumes of one pool created together (a lab's guests' disks) are made in
+ * two virsh processes whatever their number, under the pool's lock: one reading the bases and
+ * checking which names exist, one creating the volumes and reading each back. Anything unusual
+ * (a base that is missing, a name that exists, a volume that did not come back) goes through the
+ * one-volume path, which reports it as before.
+ */
+const creates = new Gatherer<{ ctx: Context; news: VolumeInputs }, Made>(15, async (key, reqs) => {
+  const [uri, pool] = JSON.parse(key) as [string, string];
+  return await withPoolLock(uri, pool, async () => {
+    const v = virshFor((reqs[0] as { ctx: Context }).ctx, uri);
+    const bases = [
+      ...new Set(
+        reqs
+          .filter((r) => r.news.backingVolume !== undefined)
+          .map((r) => JSON.stringify([r.news.backingPool ?? pool, r.news.backingVolume])),
+      ),
+    ];
+    const looked = await virshEach(v, [
+      ...bases.map((b) => {
+        const [bpool, bname] = JSON.parse(b) as [string, string];
+        return ["vol-dumpxml", "--pool", bpool, bname];
+      }),
+      ...reqs.map((r) => ["vol-dumpxml", "--pool", pool, r.news.name as string]),
+    ]);
+    const baseLive = new Map(
+      bases.map((b, i) => [b, looked[i] ? parseVolumeXml(looked[i] as string) : null]),
+    );
+    const plans = reqs.map((r, i) => {
+      if (looked[bases.length + i] !== null) return undefined; // exists: adopt or refuse, alone
+      const base =
+        r.news.backingVolume !== undefined
+          ? baseLive.get(JSON.stringify([r.news.backingPool ?? pool, r.news.backingVolume]))
+          : undefined;
+      if (r.news.backingVolume !== undefined && (!base || (base.format !== "qcow2" && base.format !== "raw")))
+        return undefined; // reported alone
+      return volumeSpec(r.news, base ?? undefined);
+    });
+    const dir = mkdtempSync(path.join(tmpdir(), "nixlab-virsh-"));
+    let made: (string | null)[] = [];
+    try {
+      const batch = plans.flatMap((spec, i) => {
+        if (!spec) return [];
+        const file = path.join(dir, `volume-${i}.xml`);
+        writeFileSync(file, volumeXml(spec), { mode: 0o600 });
+        return [{ i, spec, file }];
+      });
+      const outs = await virshEach(
+        v,
+        batch.flatMap((b) => [
+          ["vol-create", pool, b.file],
+          ["vol-dumpxml", "--pool", pool, b.spec.name],
+        ]),
+      );
+      made = reqs.map(() => null);
+      batch.forEach((b, k) => {
+        made[b.i] = outs[2 * k + 1] ?? null;
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const results: Promise<Made>[] = [];
+    for (const [i, r] of reqs.entries()) {
+      const spec = plans[i];
+      const xml = made[i];
+      const live = xml ? parseVolumeXml(xml) : undefined;
+      if (spec && live && sameShape(live, spec)) {
+        results.push(Promise.resolve({ id: live.key, state: toState(r.news, spec.name, live, true) }));
+        continue;
+      }
+      // One at a time, still under the pool's lock.
+      const alone = createVolume(r.ctx, r.news);
+      await alone.catch(() => undefined);
+      results.push(alone);
+    }
+    return results;
+  });
+});

@@ -9,14 +9,8 @@ import * as path from "node:path";
 import * as z from "zod";
 import { runChecked } from "../exec";
 import { type Context, diffKeys, type ResourceDefinition } from "../resource";
-import {
-  buildArgs,
-  evalDrvPathArgs,
-  type FlakeTarget,
-  outLinks,
-  parseBuildJson,
-  pathInfoArgs,
-} from "./commands";
+import { buildArgs, type FlakeTarget, outLinks, parseBuildJson, pathInfoArgs } from "./commands";
+import { batcherFor } from "./eval-batch";
 import { defaultGcRootDir, isStoreLink, removeRoots, rootBaseName } from "./gc-roots";
 import { removeGeneratedFlake } from "./generated";
 import { isInvalidPath, parsePathInfo } from "./path-info";
@@ -90,14 +84,9 @@ const target = (i: BuildInputs): FlakeTarget => ({
 
 const tail = (stderr: string): string => stderr.trim().split("\n").slice(-15).join("\n");
 
+/** The derivation path, evaluated together with other Builds' whose diffs run at the same time. */
 export async function evalDrvPath(ctx: Context, i: BuildInputs): Promise<string> {
-  const r = await ctx.run("nix", evalDrvPathArgs(target(i)));
-  if (r.exitCode !== 0) {
-    throw new Error(
-      `evaluating ${i.flake}#${i.attribute} failed:\n${r.stderr.trim().split("\n").slice(-15).join("\n")}`,
-    );
-  }
-  return r.stdout.trim();
+  return await batcherFor(ctx.run).drvPath(target(i));
 }
 
 async function build(ctx: Context, id: string, i: BuildInputs): Promise<BuildState> {

@@ -35,6 +35,105 @@ export function evalDrvPathArgs(t: FlakeTarget): string[] {
   return ["eval", "--raw", ...commonArgs(t), installable(t, ".drvPath")];
 }
 
+/**
+ * The segments of an attribute path as Nix's command line reads it: dots separate, and a quoted
+ * segment ("a.b") is taken literally, without escapes.
+ */
+export function attrPathSegments(attribute: string): string[] {
+  const segments: string[] = [];
+  let cur = "";
+  for (let i = 0; i < attribute.length; i++) {
+    const c = attribute[i];
+    if (c === ".") {
+      segments.push(cur);
+      cur = "";
+    } else if (c === '"') {
+      const end = attribute.indexOf('"', i + 1);
+      if (end < 0) throw new Error(`unterminated quote in attribute path ${attribute}`);
+      cur += attribute.slice(i + 1, end);
+      i = end;
+    } else {
+      cur += c;
+    }
+  }
+  segments.push(cur);
+  return segments;
+}
+
+/** A Nix string literal holding `s` (no interpolation: `$`, `"` and `\` are escaped). */
+export const nixString = (s: string): string => `"${s.replace(/[\\"$]/g, (c) => `\\${c}`)}"`;
+
+/**
+ * Evaluates the derivation paths of several attributes of one flake in one evaluator: one `nix
+ * eval --json` of the flake's outputs with a function that looks each attribute up and returns
+ * the list of their drvPaths, in order. Each attribute is looked up the way `nix eval FLAKE#ATTR`
+ * does: first under packages.<system>., then legacyPackages.<system>., then as given. The paths
+ * travel as a JSON string literal, never as Nix syntax. `system` is the platform nix evaluates
+ * for (the default prefixes use it).
+ */
+export function evalDrvPathsArgs(
+  t: Omit<FlakeTarget, "attribute">,
+  attributes: string[],
+  system: string,
+): string[] {
+  const paths = attributes.map((a) => [...attrPathSegments(a), "drvPath"]);
+  const fn = [
+    "outputs:",
+    "let",
+    `  system = ${nixString(system)};`,
+    `  paths = builtins.fromJSON ${nixString(JSON.stringify(paths))};`,
+    "  lookup = v: path:",
+    "    if path == [ ] then { found = true; value = v; }",
+    "    else if builtins.isAttrs v && builtins.hasAttr (builtins.head path) v",
+    "    then lookup (builtins.getAttr (builtins.head path) v) (builtins.tail path)",
+    "    else { found = false; };",
+    "  first = candidates:",
+    '    if candidates == [ ] then throw "nixlab: attribute not found"',
+    "    else let r = lookup outputs (builtins.head candidates);",
+    "    in if r.found then r.value else first (builtins.tail candidates);",
+    '  resolve = path: first [ ([ "packages" system ] ++ path) ([ "legacyPackages" system ] ++ path) path ];',
+    "in map resolve paths",
+  ].join("\n");
+  return ["eval", "--json", ...commonArgs({ ...t, attribute: "" }), `${t.flake}#.`, "--apply", fn];
+}
+
+/** The platform nix evaluates for by default (its `system` setting): the default-prefix system. */
+export function currentSystemArgs(t: Pick<FlakeTarget, "system" | "extraArgs">): string[] {
+  return [
+    "eval",
+    "--impure",
+    "--raw",
+    ...(t.system ? ["--system", t.system] : []),
+    ...systemOptions(t.extraArgs),
+    "--expr",
+    "builtins.currentSystem",
+  ];
+}
+
+/** `--system X` and `--option system X` among extra arguments (they change the default prefix). */
+function systemOptions(extraArgs: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < extraArgs.length; i++) {
+    if (extraArgs[i] === "--system" && extraArgs[i + 1] !== undefined)
+      out.push("--system", extraArgs[i + 1] as string);
+    if (extraArgs[i] === "--option" && extraArgs[i + 1] === "system" && extraArgs[i + 2] !== undefined)
+      out.push("--option", "system", extraArgs[i + 2] as string);
+  }
+  return out;
+}
+
+/** The drvPaths of a batched evaluation, checked to be one store derivation per attribute. */
+export function parseDrvPaths(stdout: string, count: number): string[] {
+  const parsed: unknown = JSON.parse(stdout);
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== count ||
+    !parsed.every((p) => typeof p === "string" && /^\/nix\/store\/[^/]+\.drv$/.test(p))
+  )
+    throw new Error(`unexpected output of the batched nix eval: ${stdout.slice(0, 300)}`);
+  return parsed as string[];
+}
+
 /** Builds with machine-readable progress on stderr and a GC root at `outLink`. */
 export function buildArgs(t: FlakeTarget, outLink: string): string[] {
   return [

@@ -28,7 +28,7 @@ async function calibrate(flake: string, targetMs: number): Promise<{ rounds: num
   const evalMs = async (r: number): Promise<number> => {
     writeFileSync(path.join(flake, "rounds.nix"), `${r}\n`);
     const t0 = Date.now();
-    await execa("nix", ["eval", "--raw", `path:${flake}#heavy`], { env: nixEnv() });
+    await execa("nix", ["eval", "--json", `path:${flake}#heavy`], { env: nixEnv() });
     return Date.now() - t0;
   };
   const base = await evalMs(0);

@@ -27,6 +27,7 @@ import {
   parseDomIfAddr,
 } from "./domain-xml";
 import { kvmUsable, localCpuFlags, qemuIdentity, unreadableReason } from "./host";
+import { capabilities, definitionsView, domainsChanged, domainsView, leaseView } from "./host-view";
 import { ensureReadOnlyView, isReadOnlyMount, readOnlyView, releaseReadOnlyViews } from "./readonly-share";
 import { absolutePath, mac, objectName, plainText, uri, volumeFormat } from "./schema";
 import { isLocalUri, type Virsh, virshFor } from "./virsh";
@@ -212,7 +213,7 @@ const redefineKeys = ["vcpus", "memoryMiB", "cpu", "virtType"] as const;
 
 async function chooseType(ctx: Context, v: Virsh, d: DomainInputs): Promise<"kvm" | "qemu"> {
   if (d.virtType !== "auto") return d.virtType;
-  const caps = await v.exec(["capabilities"]);
+  const caps = await capabilities(v);
   const kvm = kvmUsable(caps, d.arch, v.local ? localCpuFlags() : undefined);
   ctx.log.info(
     kvm
@@ -234,22 +235,39 @@ export function effectiveFilesystems(d: Pick<DomainInputs, "uri" | "filesystems"
   );
 }
 
+/**
+ * Mounting and unmounting the shared read-only views, one domain at a time in this process:
+ * guests created or deleted side by side would otherwise mount a view twice, or unmount it
+ * under each other.
+ */
+let viewsTail: Promise<unknown> = Promise.resolve();
+function withViewsLock<T>(fn: () => Promise<T>): Promise<T> {
+  const run = viewsTail.then(fn, fn);
+  viewsTail = run.catch(() => undefined);
+  return run;
+}
+
 /** Mount the read-only views a domain's shares need (local hosts). */
 async function ensureViews(ctx: Context, d: Pick<DomainInputs, "uri" | "filesystems">): Promise<void> {
-  if (!isLocalUri(d.uri)) return;
-  for (const f of d.filesystems) if (f.readOnly) await ensureReadOnlyView(ctx.run, f.source);
+  if (!isLocalUri(d.uri) || !d.filesystems.some((f) => f.readOnly)) return;
+  await withViewsLock(async () => {
+    for (const f of d.filesystems) if (f.readOnly) await ensureReadOnlyView(ctx.run, f.source);
+  });
 }
 
 /** After a domain is gone: unmount its read-only views that no other defined domain uses. */
 async function releaseViews(ctx: Context, v: Virsh, d: Pick<DomainInputs, "uri" | "filesystems">) {
   const views = v.local ? d.filesystems.filter((f) => f.readOnly).map((f) => readOnlyView(f.source)) : [];
   if (views.length === 0) return;
-  const inUse = new Set<string>();
-  for (const name of await v.names(["list", "--all", "--name"])) {
-    const xml = await v.dumpOrNull(["dumpxml", "--inactive", name]);
-    if (xml !== null) for (const f of parseDomainXml(xml).filesystems) inUse.add(f.source);
-  }
-  await releaseReadOnlyViews(ctx.run, views, inUse);
+  await withViewsLock(async () => {
+    // Every defined domain's shares, read now (two virsh processes, whatever their number).
+    const inUse = new Set<string>();
+    for (const [name, known] of await definitionsView(v, 0, Date.now())) {
+      const xml = known ?? (await v.dumpOrNull(["dumpxml", "--inactive", name]));
+      if (xml !== null) for (const f of parseDomainXml(xml).filesystems) inUse.add(f.source);
+    }
+    await releaseReadOnlyViews(ctx.run, views, inUse);
+  });
 }
 
 /** MACs: as given, else the ones libvirt generated earlier (so a redefinition keeps them). */
@@ -418,7 +436,11 @@ async function stop(ctx: Context, v: Virsh, id: string, timeoutSeconds: number):
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Wait for the DHCP lease of the first NIC on a libvirt network; "" when there is none or on timeout. */
+/**
+ * Wait for the DHCP lease of the first NIC on a libvirt network; "" when there is none or on
+ * timeout. Guests waiting side by side share one look per second at the network's leases and the
+ * active domains (host-view.ts), each taken after this guest's start.
+ */
 async function waitForIp(
   ctx: Context,
   v: Virsh,
@@ -428,13 +450,16 @@ async function waitForIp(
 ): Promise<string> {
   const i = d.networkInterfaces.findIndex((n) => n.network !== undefined);
   const want = i >= 0 ? macs[i] : undefined;
-  if (want === undefined || d.ipTimeoutSeconds === 0) return "";
+  const network = i >= 0 ? d.networkInterfaces[i]?.network : undefined;
+  if (want === undefined || network === undefined || d.ipTimeoutSeconds === 0) return "";
   ctx.log.status(`waiting up to ${d.ipTimeoutSeconds} s for the DHCP lease of ${want}`);
-  const deadline = Date.now() + d.ipTimeoutSeconds * 1000;
+  const started = Date.now();
+  const deadline = started + d.ipTimeoutSeconds * 1000;
   for (;;) {
-    const ip = await currentIp(v, id, want);
+    const view = await leaseView(v, network, 900, started);
+    const ip = view.leases ? (view.leases.get(want.toLowerCase()) ?? "") : await currentIp(v, id, want);
     if (ip) return ip;
-    const stopped = !isRunning(await domState(v, id));
+    const stopped = !view.active.has(id);
     if (stopped || Date.now() > deadline) {
       const why = stopped
         ? "the guest stopped before it took a DHCP lease"
@@ -503,7 +528,12 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
     const v = virshFor(ctx, d.uri);
     if (known(d.name)) {
       const other = declaredBy("domain", d.uri, d.name);
-      const existing = await v.dumpOrNull(["dumpxml", "--inactive", d.name]);
+      // The checks of a lab's domains come one after another: they share one look (at most 2 s
+      // old) at every defined domain. A name defined since is still caught by create.
+      const defined = await definitionsView(v, 2000);
+      const listed = defined.get(d.name);
+      const existing =
+        listed === undefined ? null : (listed ?? (await v.dumpOrNull(["dumpxml", "--inactive", d.name])));
       if (existing !== null && parseDomainXml(existing).urn !== ctx.urn)
         failures.push({
           property: "name",
@@ -561,15 +591,16 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
     // What changed behind our back since the last refresh (a plain `up` reads nothing): a domain
     // that is gone is made again; a stopped one, or one missing its boot copies, is repaired.
     const v = virshFor(ctx, olds.uri);
-    const state = await domState(v, id);
-    if (state === null) {
+    // A lab's diffs share one look (at most 2 s old) at which domains are defined and active.
+    const seen = await domainsView(v, 2000);
+    if (!seen.defined.has(id)) {
       ctx.log.warn(`domain ${olds.name} no longer exists: it will be created again`);
       return { changes: true, replaces: ["name"], deleteBeforeReplace: true };
     }
     const missing = v.local ? missingBootCopies(olds) : [];
     if (missing.length > 0)
       ctx.log.warn(`boot copies are missing (${missing.join(", ")}): they will be made again`);
-    const stopped = news.running && !isRunning(state);
+    const stopped = news.running && !seen.active.has(id);
     const views = v.local
       ? olds.filesystems.filter((f) => f.readOnly && !isReadOnlyMount(readOnlyView(f.source)))
       : [];
@@ -578,6 +609,7 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
   },
 
   async create(ctx, d) {
+    domainsChanged();
     const v = virshFor(ctx, d.uri);
     await removeInterruptedCreate(ctx, v, d);
     const domainType = await chooseType(ctx, v, d);
@@ -664,6 +696,7 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
   },
 
   async update(ctx, id, olds, d) {
+    domainsChanged();
     const v = virshFor(ctx, d.uri);
     if (v.local) restoreBootCopies(ctx, olds, d);
     await ensureViews(ctx, d);
@@ -728,6 +761,7 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
   },
 
   async delete(ctx, id, s) {
+    domainsChanged();
     const v = virshFor(ctx, s.uri);
     if ((await v.dumpOrNull(["dominfo", id])) !== null) {
       await v.attempt(["destroy", id]);

@@ -196,22 +196,29 @@ async function volumeByName(v: Virsh, pool: string, name: string): Promise<Volum
 
 /** Every volume (in any active pool of the connection) whose backing store is `volPath`. */
 export async function overlaysOf(v: Virsh, volPath: string): Promise<string[]> {
-  return (await backingScan(v)).get(volPath) ?? [];
+  return (await volumeScan(v)).users.get(volPath) ?? [];
+}
+
+interface VolumeScan {
+  /** Paths of every volume in the active pools. */
+  volumes: Set<string>;
+  /** Backing path → the volumes on it. */
+  users: Map<string, string[]>;
 }
 
 /**
- * Backing path → the volumes on it, over every active pool of the connection. Deletes that run
- * side by side share one scan (each sees a scan that started after it asked), made of three virsh
- * processes whatever the number of volumes: the pools, their volume lists, the volumes' XML.
+ * Every volume of the connection's active pools and what backs it. Deletes that run side by side
+ * share one scan (each sees a scan that started after it asked), made of three virsh processes
+ * whatever the number of volumes: the pools, their volume lists, the volumes' XML.
  */
-const scans = new Gatherer<Virsh, Map<string, string[]>>(20, async (_uri, vs) => {
-  const scan = scanBacking(vs[0] as Virsh);
+const scans = new Gatherer<Virsh, VolumeScan>(20, async (_uri, vs) => {
+  const scan = scanVolumes(vs[0] as Virsh);
   return vs.map(() => scan);
 });
 
-const backingScan = (v: Virsh): Promise<Map<string, string[]>> => scans.request(v.uri, v);
+const volumeScan = (v: Virsh): Promise<VolumeScan> => scans.request(v.uri, v);
 
-async function scanBacking(v: Virsh): Promise<Map<string, string[]>> {
+async function scanVolumes(v: Virsh): Promise<VolumeScan> {
   const pools = await v.names(["pool-list", "--name"]);
   const listed = await virshEach(
     v,
@@ -238,7 +245,7 @@ async function scanBacking(v: Virsh): Promise<Map<string, string[]>> {
     const backing = xml ? parseVolumeXml(xml).backingPath : undefined;
     if (backing) users.set(backing, [...(users.get(backing) ?? []), p]);
   });
-  return users;
+  return { volumes: new Set(volumes), users };
 }
 
 function toState(news: VolumeInputs, name: string, live: VolumeLive, created: boolean): VolumeState {
@@ -389,10 +396,11 @@ export const volumeDefinition: ResourceDefinition<VolumeInputs, VolumeState> = {
   async delete(ctx, id, state) {
     if (!state.created) return; // found, not made: shared content-addressed base of someone else
     const v = virshFor(ctx, state.uri);
-    if ((await v.dumpOrNull(["vol-dumpxml", id])) === null) return;
     // Outside the pool's lock, so that deletes side by side share one scan (the engine deletes
     // a base only after the overlays that depend on it).
-    const users = await overlaysOf(v, state.path);
+    const scan = await volumeScan(v);
+    if (!scan.volumes.has(id) && (await v.dumpOrNull(["vol-dumpxml", id])) === null) return;
+    const users = scan.users.get(state.path) ?? [];
     if (users.length > 0) {
       ctx.log.warn(
         `keeping volume ${state.path}: it is the base of ${users.join(", ")} (deleted once nothing uses it, by whoever deletes last; or by hand)`,

@@ -51,6 +51,14 @@ export function batchLimit(env: NodeJS.ProcessEnv = process.env): number {
   return n;
 }
 
+/**
+ * Attribute paths whose meaning on nix's command line is plain: characters a flake reference's
+ * fragment takes as they are (no %-escapes, no ^ outputs). Others are evaluated alone, exactly as
+ * nix reads them.
+ */
+export const batchable = (attribute: string): boolean =>
+  /^[A-Za-z0-9_'"\-.~!$&()*+,;=:@/? ]*$/.test(attribute);
+
 const tail = (stderr: string): string => stderr.trim().split("\n").slice(-15).join("\n");
 
 export class DrvPathBatcher {
@@ -65,7 +73,7 @@ export class DrvPathBatcher {
   /** The derivation path of `t` (evaluated with others of the same flake and options when they come together). */
   drvPath(t: Target): Promise<string> {
     const max = this.opts.maxBatch ?? batchLimit();
-    if (max <= 1) return this.evalOne(t);
+    if (max <= 1 || !batchable(t.attribute)) return this.evalOne(t);
     const { attribute, ...common } = t;
     const key = stable(common);
     return new Promise<string>((resolve, reject) => {

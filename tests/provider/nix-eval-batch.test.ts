@@ -26,17 +26,17 @@ describe("attribute paths and Nix strings (pure)", () => {
       "vm.a",
       "config",
     ]);
-    expect(attrPathSegments('a."${b}\\c"')).toEqual(["a", "${b}\\c"]);
+    expect(attrPathSegments(`a."\${b}\\c"`)).toEqual(["a", `\${b}\\c`]);
   });
 
   test("a Nix string literal never interpolates", () => {
-    expect(nixString('a"b${c}\\d')).toBe('"a\\"b\\${c}\\\\d"');
+    expect(nixString(`a"b\${c}\\d`)).toBe(`"a\\"b\\\${c}\\\\d"`);
   });
 
   test("attributes nix reads with escapes (%, ^, braces) are evaluated alone", () => {
     expect(batchable('nixosConfigurations."vm.a".config.system.build.toplevel')).toBe(true);
     expect(batchable('lib."a%24b"')).toBe(false);
-    expect(batchable('lib."a${b}"')).toBe(false);
+    expect(batchable(`lib."a\${b}"`)).toBe(false);
   });
 
   test("NIXLAB_EVAL_BATCH: a positive integer, or a clear error naming it", () => {
@@ -64,7 +64,7 @@ describe("batched evaluation with the real nix", () => {
       [
         "{",
         "  outputs = _: let",
-        '    d = n: derivation { name = "odd-${n}"; system = "x86_64-linux"; builder = "/bin/sh"; args = [ "-c" "exit 1" ]; };',
+        `    d = n: derivation { name = "odd-\${n}"; system = "x86_64-linux"; builder = "/bin/sh"; args = [ "-c" "exit 1" ]; };`,
         "  in {",
         '    lib.systems."vm.one" = d "one";',
         '    lib.systems."sp ace" = d "space";',

@@ -9,8 +9,15 @@ import * as path from "node:path";
 import * as z from "zod";
 import { runChecked } from "../exec";
 import { type Context, diffKeys, type ResourceDefinition } from "../resource";
-import { buildArgs, type FlakeTarget, outLinks, parseBuildJson, pathInfoArgs } from "./commands";
-import { batcherFor } from "./eval-batch";
+import {
+  buildArgs,
+  buildDrvArgs,
+  type FlakeTarget,
+  outLinks,
+  parseBuildJson,
+  pathInfoArgs,
+} from "./commands";
+import { batcherFor, batchLimit } from "./eval-batch";
 import { defaultGcRootDir, isStoreLink, removeRoots, rootBaseName } from "./gc-roots";
 import { removeGeneratedFlake } from "./generated";
 import { isInvalidPath, parsePathInfo } from "./path-info";
@@ -89,6 +96,24 @@ export async function evalDrvPath(ctx: Context, i: BuildInputs): Promise<string>
   return await batcherFor(ctx.run).drvPath(target(i));
 }
 
+/**
+ * The nix build command line: the derivation evaluated together with the other Builds created at
+ * the same time (one evaluator for a lab), built as DRV^outputs; or, when that evaluation fails
+ * or batching is off (NIXLAB_EVAL_BATCH=1), the installable itself, which evaluates it alone and
+ * reports any error as nix does.
+ */
+async function buildCommand(ctx: Context, i: BuildInputs, outLink: string): Promise<string[]> {
+  if (batchLimit() > 1) {
+    const planned = await batcherFor(ctx.run)
+      .buildTarget(target(i))
+      .catch(() => undefined);
+    // Unrooted between the evaluation and the build: gone if a garbage collection ran meanwhile.
+    if (planned && existsSync(planned.drvPath))
+      return buildDrvArgs(target(i), planned.drvPath, i.outputNames ?? planned.outputs, outLink);
+  }
+  return buildArgs(target(i), outLink);
+}
+
 async function build(ctx: Context, id: string, i: BuildInputs): Promise<BuildState> {
   const rootDir = i.gcRootDir ?? defaultGcRootDir();
   mkdirSync(rootDir, { recursive: true });
@@ -96,7 +121,7 @@ async function build(ctx: Context, id: string, i: BuildInputs): Promise<BuildSta
   const progress = new BuildProgress();
   const started = Date.now();
   let built = 0;
-  const r = await ctx.run("nix", buildArgs(target(i), base), {
+  const r = await ctx.run("nix", await buildCommand(ctx, i, base), {
     onStderrLine: (line) => {
       const ev = progress.feed(line);
       if (ev?.kind === "building") ctx.log.status(`building ${drvName(ev.drvPath)}`);

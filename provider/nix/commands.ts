@@ -66,17 +66,20 @@ export const nixString = (s: string): string => `"${s.replace(/[\\"$]/g, (c) => 
 /**
  * Evaluates the derivation paths of several attributes of one flake in one evaluator: one `nix
  * eval --json` of the flake's outputs with a function that looks each attribute up and returns
- * the list of their drvPaths, in order. Each attribute is looked up the way `nix eval FLAKE#ATTR`
- * does: first under packages.<system>., then legacyPackages.<system>., then as given. The paths
- * travel as a JSON string literal, never as Nix syntax. `system` is the platform nix evaluates
- * for (the default prefixes use it).
+ * what was asked, in order. Each attribute is looked up the way `nix eval FLAKE#ATTR` does: first
+ * under packages.<system>., then legacyPackages.<system>., then as given (`system` is the
+ * platform nix evaluates for, which the default prefixes use). The paths travel as a JSON string
+ * literal, never as Nix syntax. With `outputs`, each entry also carries the outputs `nix build
+ * FLAKE#ATTR` builds by default: outputName when outputSpecified, else meta.outputsToInstall,
+ * else out.
  */
 export function evalDrvPathsArgs(
   t: Omit<FlakeTarget, "attribute">,
   attributes: string[],
   system: string,
+  opts: { outputs?: boolean } = {},
 ): string[] {
-  const paths = attributes.map((a) => [...attrPathSegments(a), "drvPath"]);
+  const paths = attributes.map((a) => attrPathSegments(a));
   const fn = [
     "outputs:",
     "let",
@@ -92,7 +95,15 @@ export function evalDrvPathsArgs(
     "    else let r = lookup outputs (builtins.head candidates);",
     "    in if r.found then r.value else first (builtins.tail candidates);",
     '  resolve = path: first [ ([ "packages" system ] ++ path) ([ "legacyPackages" system ] ++ path) path ];',
-    "in map resolve paths",
+    "  installed = d:",
+    "    let named =",
+    "      if d ? outputSpecified then (if d.outputSpecified && d ? outputName then [ d.outputName ] else [ ])",
+    "      else if d ? meta && d.meta ? outputsToInstall then d.meta.outputsToInstall",
+    "      else [ ];",
+    '    in if named == [ ] then [ "out" ] else named;',
+    opts.outputs
+      ? "in map (path: let d = resolve path; in { drvPath = d.drvPath; outputs = installed d; }) paths"
+      : '  drvPathOf = path: resolve (path ++ [ "drvPath" ]);\nin map drvPathOf paths',
   ].join("\n");
   return ["eval", "--json", ...commonArgs({ ...t, attribute: "" }), `${t.flake}#.`, "--apply", fn];
 }
@@ -122,16 +133,53 @@ function systemOptions(extraArgs: string[]): string[] {
   return out;
 }
 
+const drvRe = /^\/nix\/store\/[^/]+\.drv$/;
+
 /** The drvPaths of a batched evaluation, checked to be one store derivation per attribute. */
 export function parseDrvPaths(stdout: string, count: number): string[] {
   const parsed: unknown = JSON.parse(stdout);
   if (
     !Array.isArray(parsed) ||
     parsed.length !== count ||
-    !parsed.every((p) => typeof p === "string" && /^\/nix\/store\/[^/]+\.drv$/.test(p))
+    !parsed.every((p) => typeof p === "string" && drvRe.test(p))
   )
     throw new Error(`unexpected output of the batched nix eval: ${stdout.slice(0, 300)}`);
   return parsed as string[];
+}
+
+/** What to build for one attribute: its derivation and the outputs nix builds by default. */
+export interface BuildTarget {
+  drvPath: string;
+  outputs: string[];
+}
+
+/** The entries of a batched evaluation with outputs (outputs sorted and unique, as nix keeps them). */
+export function parseBuildTargets(stdout: string, count: number): BuildTarget[] {
+  const parsed: unknown = JSON.parse(stdout);
+  const ok = (e: unknown): e is BuildTarget =>
+    typeof e === "object" &&
+    e !== null &&
+    typeof (e as BuildTarget).drvPath === "string" &&
+    drvRe.test((e as BuildTarget).drvPath) &&
+    Array.isArray((e as BuildTarget).outputs) &&
+    (e as BuildTarget).outputs.every((o) => typeof o === "string" && /^[A-Za-z0-9_-]+$/.test(o));
+  if (!Array.isArray(parsed) || parsed.length !== count || !parsed.every(ok))
+    throw new Error(`unexpected output of the batched nix eval: ${stdout.slice(0, 300)}`);
+  return parsed.map((e) => ({ drvPath: e.drvPath, outputs: [...new Set(e.outputs)].sort() }));
+}
+
+/** Builds a derivation already evaluated: `DRV^outputs`, with progress and a GC root as buildArgs. */
+export function buildDrvArgs(t: FlakeTarget, drvPath: string, outputs: string[], outLink: string): string[] {
+  return [
+    "build",
+    "--json",
+    "--log-format",
+    "internal-json",
+    "--out-link",
+    outLink,
+    ...commonArgs(t),
+    `${drvPath}^${outputs.join(",")}`,
+  ];
 }
 
 /** Builds with machine-readable progress on stderr and a GC root at `outLink`. */

@@ -1,29 +1,37 @@
 // One evaluator for a lab's closures. Evaluating a NixOS system starts cold in every `nix eval`
-// (flake locking, parsing nixpkgs, the module system), so diffs of many Builds of one flake that
-// arrive together (the engine runs diffs side by side with PULUMI_PARALLEL_DIFF) are gathered for
-// a moment and evaluated in one `nix eval` (commands.ts, evalDrvPathsArgs). A batch that fails is
-// evaluated again one closure at a time, so that each error names its own closure.
+// (flake locking, parsing nixpkgs, the module system), so diffs and creates of many Builds of one
+// flake that arrive together (creates run side by side; diffs do with PULUMI_PARALLEL_DIFF) are
+// gathered for a moment and evaluated in one `nix eval` (commands.ts, evalDrvPathsArgs). A batch
+// of diffs that fails is evaluated again one closure at a time, so that each error names its own
+// closure; creates then build their installables as before.
 // NIXLAB_EVAL_BATCH caps how many closures share one evaluator (memory grows with each system);
 // 1 evaluates every closure on its own, as before.
 import type { Runner } from "../exec";
 import { stable } from "../resource";
 import {
+  type BuildTarget,
   currentSystemArgs,
   evalDrvPathArgs,
   evalDrvPathsArgs,
   type FlakeTarget,
+  parseBuildTargets,
   parseDrvPaths,
 } from "./commands";
 
 type Target = Omit<FlakeTarget, "outputs">;
 
+/** drv: the derivation path (diffs); build: also the outputs nix builds by default (creates). */
+type Kind = "drv" | "build";
+type Answer<K extends Kind> = K extends "drv" ? string : BuildTarget;
+
 interface Waiting {
   attribute: string;
-  resolve: (drvPath: string) => void;
+  resolve: (answer: string | BuildTarget) => void;
   reject: (err: unknown) => void;
 }
 
 interface Pending {
+  kind: Kind;
   target: Omit<Target, "attribute">;
   waiting: Waiting[];
   timer?: NodeJS.Timeout;
@@ -72,17 +80,32 @@ export class DrvPathBatcher {
 
   /** The derivation path of `t` (evaluated with others of the same flake and options when they come together). */
   drvPath(t: Target): Promise<string> {
+    return this.request("drv", t);
+  }
+
+  /**
+   * The derivation of `t` and the outputs `nix build FLAKE#ATTR` would build, evaluated with
+   * others that come together. Rejects when the evaluation fails: the caller then builds the
+   * installable itself, which reports the error as nix does.
+   */
+  buildTarget(t: Target): Promise<BuildTarget> {
+    return this.request("build", t);
+  }
+
+  private request<K extends Kind>(kind: K, t: Target): Promise<Answer<K>> {
     const max = this.opts.maxBatch ?? batchLimit();
-    if (max <= 1 || !batchable(t.attribute)) return this.evalOne(t);
+    if (kind === "drv" && (max <= 1 || !batchable(t.attribute))) return this.evalOne(t) as Promise<Answer<K>>;
+    if (kind === "build" && !batchable(t.attribute))
+      return Promise.reject(new Error(`${t.attribute}: not evaluated in a batch`));
     const { attribute, ...common } = t;
-    const key = stable(common);
-    return new Promise<string>((resolve, reject) => {
+    const key = stable([kind, common]);
+    return new Promise<Answer<K>>((resolve, reject) => {
       let p = this.pending.get(key);
       if (!p) {
-        p = { target: common, waiting: [], firstAt: Date.now() };
+        p = { kind, target: common, waiting: [], firstAt: Date.now() };
         this.pending.set(key, p);
       }
-      p.waiting.push({ attribute, resolve, reject });
+      p.waiting.push({ attribute, resolve: resolve as (a: string | BuildTarget) => void, reject });
       if (p.timer) clearTimeout(p.timer);
       if (p.waiting.length >= max) {
         this.flush(key);
@@ -111,32 +134,51 @@ export class DrvPathBatcher {
 
   private async evaluate(p: Pending): Promise<void> {
     const one = p.waiting.length === 1 ? p.waiting[0] : undefined;
-    if (one) {
+    if (one && p.kind === "drv") {
       await this.evalOne({ ...p.target, attribute: one.attribute }).then(one.resolve, one.reject);
+      return;
+    }
+    // A create on its own: `nix build FLAKE#ATTR` is one evaluator already.
+    if (one) {
+      one.reject(new Error("alone: build the installable"));
       return;
     }
     // The same attribute asked twice is evaluated once.
     const attributes = [...new Set(p.waiting.map((w) => w.attribute))];
+    let failure: unknown;
     try {
       const system = await this.system(p.target);
-      const r = await this.run("nix", evalDrvPathsArgs(p.target, attributes, system));
+      const args = evalDrvPathsArgs(p.target, attributes, system, { outputs: p.kind === "build" });
+      const r = await this.run("nix", args);
       if (r.exitCode === 0) {
-        const paths = parseDrvPaths(r.stdout, attributes.length);
-        const byAttribute = new Map(attributes.map((a, i) => [a, paths[i] as string]));
-        for (const w of p.waiting) w.resolve(byAttribute.get(w.attribute) as string);
+        const answers: (string | BuildTarget)[] =
+          p.kind === "build"
+            ? parseBuildTargets(r.stdout, attributes.length)
+            : parseDrvPaths(r.stdout, attributes.length);
+        const byAttribute = new Map(attributes.map((a, i) => [a, answers[i] as string | BuildTarget]));
+        for (const w of p.waiting) w.resolve(byAttribute.get(w.attribute) as string | BuildTarget);
         return;
       }
-    } catch {
-      // Fall through: one at a time, which reports what went wrong per closure.
+      failure = new Error(`the batched nix eval failed:\n${tail(r.stderr)}`);
+    } catch (err) {
+      failure = err;
     }
-    await this.oneByOne(p);
+    // Builds report their own errors (the caller builds the installable); derivation paths are
+    // evaluated again one at a time, which says what went wrong per closure.
+    if (p.kind === "build") for (const w of p.waiting) w.reject(failure);
+    else await this.oneByOne(p);
   }
 
   private async oneByOne(p: Pending): Promise<void> {
     const queue = [...p.waiting];
     const worker = async () => {
-      for (let w = queue.shift(); w; w = queue.shift())
-        await this.evalOne({ ...p.target, attribute: w.attribute }).then(w.resolve, w.reject);
+      for (let w = queue.shift(); w; w = queue.shift()) {
+        const waiting = w;
+        await this.evalOne({ ...p.target, attribute: waiting.attribute }).then(
+          waiting.resolve,
+          waiting.reject,
+        );
+      }
     };
     await Promise.all(Array.from({ length: this.opts.fallbackConcurrency ?? 2 }, worker));
   }

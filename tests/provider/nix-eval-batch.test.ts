@@ -3,11 +3,11 @@
 // (full paths, short names found under packages.<system>, quoted segments with `.`, `$` and `\`),
 // errors still name the failing closure, diffs side by side start one evaluator, and
 // NIXLAB_EVAL_BATCH=1 evaluates each closure on its own.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, realpathSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { attrPathSegments, nixString } from "../../provider/nix/commands";
 import { batchable, batchLimit, DrvPathBatcher } from "../../provider/nix/eval-batch";
-import { prepareFixtureFlake } from "../support/nix-fixture";
+import { buildOut, prepareFixtureFlake } from "../support/nix-fixture";
 import { nixCalls, recordingRunner, testProvider, urnOf } from "../support/provider-harness";
 import { makeWorkDir, removeWorkDir } from "../support/workdir";
 
@@ -101,6 +101,58 @@ describe("batched evaluation with the real nix", () => {
     expect(nixCalls(calls, "eval")).toHaveLength(3);
   });
 
+  test("creates: the derivation and the outputs that nix build FLAKE#ATTR builds by default", async () => {
+    const outs = path.join(work, "outs");
+    mkdirSync(outs, { recursive: true });
+    writeFileSync(
+      path.join(outs, "flake.nix"),
+      [
+        "{",
+        "  outputs = _: let",
+        "    d = extra: derivation ({",
+        '      name = "outs"; system = "x86_64-linux"; builder = "/bin/sh"; args = [ "-c" "exit 1" ];',
+        '      outputs = [ "out" "doc" "dev" ];',
+        "    } // extra);",
+        "  in {",
+        "    packages.x86_64-linux = {",
+        "      plain = d { };",
+        '      meta = (d { tag = "meta"; }) // { meta.outputsToInstall = [ "doc" "dev" ]; };',
+        '      specified = (d { tag = "spec"; }) // { outputSpecified = true; outputName = "dev"; };',
+        '      unspecified = (d { tag = "unspec"; }) // { outputSpecified = false; meta.outputsToInstall = [ "doc" ]; };',
+        "    };",
+        "  };",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    const { run } = recordingRunner();
+    const batcher = new DrvPathBatcher(run);
+    const names = ["plain", "meta", "specified", "unspecified"];
+    const planned = await Promise.all(
+      names.map((n) => batcher.buildTarget(target(outs, `packages.x86_64-linux.${n}`))),
+    );
+    // Alone, a create builds its installable: nothing to evaluate first.
+    const { run: counted, calls } = recordingRunner();
+    await expect(
+      new DrvPathBatcher(counted).buildTarget(target(outs, "packages.x86_64-linux.plain")),
+    ).rejects.toThrow();
+    expect(calls).toEqual([]);
+    for (const [i, n] of names.entries()) {
+      const dry = await run("nix", [
+        "build",
+        "--dry-run",
+        "--json",
+        `path:${outs}#packages.x86_64-linux.${n}`,
+      ]);
+      const [expected] = JSON.parse(dry.stdout) as { drvPath: string; outputs: Record<string, string> }[];
+      expect(planned[i]).toEqual({
+        drvPath: expected?.drvPath,
+        outputs: Object.keys(expected?.outputs ?? {}).sort(),
+      });
+    }
+    expect(planned.map((p) => p.outputs)).toEqual([["out"], ["dev", "doc"], ["dev"], ["out"]]);
+  });
+
   test("an error names the failing closure; the others still evaluate", async () => {
     const { run, calls } = recordingRunner();
     const batcher = new DrvPathBatcher(run);
@@ -123,6 +175,35 @@ describe("batched evaluation with the real nix", () => {
     expect(err.message).toMatch(/does not provide attribute/);
     // The batch failed as a whole, then each closure was evaluated alone.
     expect(nixCalls(calls, "eval").filter((c) => c.args.includes("--apply"))).toHaveLength(1);
+  });
+
+  test("Builds created side by side: one evaluator, then each derivation built with its GC root", async () => {
+    const { provider, calls } = testProvider();
+    const gcRootDir = path.join(work, "gcroots");
+    const items = [0, 1, 2, "split"].map((i) => (typeof i === "number" ? `item${i}` : i));
+    const made = await Promise.all(
+      items.map(async (name) => {
+        const urn = urnOf("nixlab:nix:Build", `created-${name}`);
+        const checked = await provider.check(
+          urn,
+          {},
+          { ...target(flake, `packages.x86_64-linux.${name}`), gcRootDir },
+        );
+        const r = await provider.create(urn, checked.inputs);
+        return { urn, id: r.id ?? "", outs: r.outs as Record<string, unknown> };
+      }),
+    );
+    expect(nixCalls(calls, "eval")).toHaveLength(2); // nix's system, then the batch
+    expect(nixCalls(calls, "build").map((c) => c.args.at(-1))).toEqual(
+      made.map((m) => `${m.outs.drvPath}^out`),
+    );
+    for (const [i, m] of made.entries()) {
+      expect(m.outs.outPath).toBe(await buildOut(`path:${flake}#packages.x86_64-linux.${items[i]}`));
+      expect(Object.keys(m.outs.outputs as object)).toEqual(["out"]);
+      const root = (m.outs.gcRoots as Record<string, string>).out ?? "";
+      expect(realpathSync(root)).toBe(m.outs.outPath);
+    }
+    for (const m of made) await provider.delete(m.id, m.urn, m.outs);
   });
 
   test("Build diffs side by side start one evaluator; NIXLAB_EVAL_BATCH=1 one per closure", async () => {

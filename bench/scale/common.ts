@@ -345,3 +345,27 @@ export function printTable(rows: Row[]): void {
   );
   for (const r of rows) console.log(line(r));
 }
+
+/**
+ * CPU seconds (user + system) the QEMU and virtiofsd processes of running domains named
+ * `prefix*` have used so far: what booting them cost, whoever waited for it.
+ */
+export function guestCpuSeconds(prefix: string): number {
+  const dir = "/run/libvirt/qemu";
+  const hz = 100; // USER_HZ on Linux
+  let ticks = 0;
+  for (const f of existsSync(dir) ? readdirSync(dir) : []) {
+    // <name>.pid for QEMU, <id>-<name>-fs<N>-fs.pid for virtiofsd
+    const name = f.replace(/^\d+-/, "");
+    if (!name.startsWith(prefix) || !f.endsWith(".pid")) continue;
+    try {
+      const pid = readFileSync(path.join(dir, f), "utf8").trim();
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return ticks / hz;
+}

@@ -15,6 +15,7 @@ import {
   fmtMiB,
   fmtS,
   fmtX,
+  guestCpuSeconds,
   leftovers,
   MemorySampler,
   median,
@@ -98,6 +99,7 @@ export async function guestsSection(rows: Row[], o: GuestsOptions): Promise<void
 
   try {
     const ups = new Map<number, number>();
+    const cpus = new Map<number, number>();
     const downs = new Map<number, number>();
     for (const n of o.sizes) {
       const stack = `g${n}`;
@@ -114,8 +116,10 @@ export async function guestsSection(rows: Row[], o: GuestsOptions): Promise<void
         },
       });
       const mem = sampler.stop();
+      const cpu = guestCpuSeconds(`${benchPrefix}g${n}`);
       ups.set(n, r.ms);
-      console.log(`  up of ${n} guest(s): ${fmtS(r.ms)}`);
+      cpus.set(n, cpu);
+      console.log(`  up of ${n} guest(s): ${fmtS(r.ms)}, guests' CPU ${cpu.toFixed(1)} s`);
       if (n === largest) {
         rows.push({
           section: "5",
@@ -158,6 +162,15 @@ export async function guestsSection(rows: Row[], o: GuestsOptions): Promise<void
         value: fmtS(ups.get(n) ?? Number.NaN),
         ratio: fmtX((ups.get(n) ?? Number.NaN) / one),
         goal: n === largest ? "<= 3x one guest" : "",
+      });
+    }
+    for (const n of o.sizes) {
+      const cpu = cpus.get(n) ?? Number.NaN;
+      rows.push({
+        section: "1",
+        what: `CPU used by the guests (QEMU, virtiofsd) during up, ${n} guest(s); / 2 cores`,
+        value: `${cpu.toFixed(1)} s`,
+        ratio: `${(cpu / 2).toFixed(1)} s`,
       });
     }
     for (const n of o.sizes) {

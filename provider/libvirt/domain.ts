@@ -370,12 +370,30 @@ const uuidRe = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  */
 async function sweepBootDirs(ctx: Context, v: Virsh, bootDir: string): Promise<void> {
   if (!v.local || !existsSync(bootDir)) return;
+  // Creates side by side share one sweep (each would otherwise remove what another is looking at).
+  const key = JSON.stringify([v.uri, bootDir]);
+  const running = sweeps.get(key);
+  if (running) return await running;
+  const sweep = sweepOnce(ctx, v, bootDir).finally(() => sweeps.delete(key));
+  sweeps.set(key, sweep);
+  await sweep;
+}
+
+const sweeps = new Map<string, Promise<void>>();
+
+async function sweepOnce(ctx: Context, v: Virsh, bootDir: string): Promise<void> {
   const entries = readdirSync(bootDir).filter((e) => uuidRe.test(e) && !creating.has(e));
   if (entries.length === 0) return;
   const defined = new Set(await v.names(["list", "--all", "--uuid"]));
   for (const e of entries) {
     const dir = path.join(bootDir, e);
-    if (defined.has(e) || Date.now() - statSync(dir).mtimeMs < 60_000) continue;
+    let age: number;
+    try {
+      age = Date.now() - statSync(dir).mtimeMs;
+    } catch {
+      continue; // removed meanwhile (by another process's sweep)
+    }
+    if (defined.has(e) || creating.has(e) || age < 60_000) continue;
     rmSync(dir, { recursive: true, force: true });
     ctx.log.info(`removed boot copies of a domain that no longer exists: ${dir}`);
   }

@@ -59,6 +59,8 @@ describe("nixlab:host:Activation", () => {
     closure,
     profile,
     confirmTimeoutSeconds: 3,
+    // The watchdogs' files stay in this run's folder, not the machine's /tmp.
+    remoteTmpDir: work,
     ...extra,
   });
 

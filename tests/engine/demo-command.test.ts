@@ -158,7 +158,7 @@ describe("the demo commands and the README's Quick start", () => {
     const out = await ok("bash", [script]);
     console.info(`README Quick start, step by step: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     expect(out).toMatch(/\+ 7 created/);
-    expect(out).toMatch(new RegExp(`"${readmeGuest}": \\{[^}]*"ipAddress": "192\\.168\\.122\\.\\d+"`));
+    expect(out).toMatch(new RegExp(`"${readmeGuest}":\\s*\\{[^}]*"ipAddress":\\s*"192\\.168\\.122\\.\\d+"`));
     expect(out).toMatch(/- 7 deleted/);
     expect(out).toMatch(/Stack 'demo' has been removed/);
     expect(await domains()).not.toContain(readmeGuest);

@@ -29,6 +29,9 @@ export interface ImagelessGuestArgs {
   ipTimeoutSeconds?: number;
 }
 
+/** Tags of the shares nixlab itself provides, which the guest may only read. */
+export const readOnlyTags = ["store", "modules"];
+
 /** The virtiofs devices boot.json asks for, each with its host folder; a tag without one is an error. */
 export function virtiofsSources(
   boot: BootJson,
@@ -81,9 +84,11 @@ export class ImagelessGuest extends pulumi.ComponentResource {
         vcpus,
         memoryMiB,
         boot: { kernel: kernel.bzImage, initrd: boot.initrd, cmdline },
-        // The guest mounts store and modules read-only itself: libvirt 9's virtiofs has no
-        // read-only mode (see provider/libvirt/README.md).
-        filesystems: filesystems.apply((fs) => fs.map((f) => ({ source: f.source, tag: f.tag }))),
+        // The host's store and the kernel's modules are shared read-only, enforced on the host
+        // (guest root runs a test kernel and could remount a guest-side read-only mount).
+        filesystems: filesystems.apply((fs) =>
+          fs.map((f) => ({ source: f.source, tag: f.tag, readOnly: readOnlyTags.includes(f.tag) })),
+        ),
         networkInterfaces: [{ network: args.network ?? "default" }],
         disks,
         ipTimeoutSeconds: args.ipTimeoutSeconds ?? 300,

@@ -1,6 +1,8 @@
 // The stack configuration of a nixlab Lab (Pulumi config key `nixlab:lab`), validated before any
 // resource is registered. One guest entry per test section, as kdevops lays out its hosts.
 import * as z from "zod";
+import { networkInputs } from "../provider/libvirt/network";
+import { ipv4 } from "../provider/libvirt/schema";
 import { nixlabSpec, testSuites } from "./spec";
 
 const name = z
@@ -116,8 +118,23 @@ export const labConfig = z
           .string()
           .regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, "must be an IPv4 address/prefix")
           .optional(),
+        /** The DHCP range of a created network (default: the largest run beside the host address). */
+        dhcp: z.object({ start: ipv4, end: ipv4 }).strict().optional(),
       })
       .strict()
+      .superRefine((n, ctx) => {
+        if (n.dhcp && !n.address)
+          ctx.addIssue({
+            code: "custom",
+            path: ["dhcp"],
+            message: "only applies with address (a created network)",
+          });
+        if (!n.dhcp || !n.address) return;
+        // The same rules the Network resource checks, here so that they fail before anything is made.
+        const r = networkInputs.safeParse({ name: n.name, address: n.address, dhcp: n.dhcp });
+        for (const issue of r.success ? [] : r.error.issues)
+          ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+      })
       .default({ name: "default" }),
     /** The nixlab flake spec guests are built with (default: this repository's nix/). */
     nixlab: z.string().optional(),

@@ -75,7 +75,12 @@ export class Lab extends pulumi.ComponentResource {
     const network = new Network(
       `${name}-network`,
       cfg.network.address
-        ? { uri, name: cfg.network.name, address: cfg.network.address }
+        ? {
+            uri,
+            name: cfg.network.name,
+            address: cfg.network.address,
+            ...(cfg.network.dhcp ? { dhcp: cfg.network.dhcp } : {}),
+          }
         : { uri, name: cfg.network.name, existing: true },
       { parent: this },
     );

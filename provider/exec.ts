@@ -32,7 +32,11 @@ export class CommandError extends Error {
   }
 }
 
+/** Lines of a streamed stderr kept for the result (and so for error messages). */
+export const streamedStderrLines = 400;
+
 export const execaRunner: Runner = async (cmd, args, opts = {}) => {
+  const streamed = opts.onStderrLine !== undefined;
   const child = execa(cmd, args, {
     reject: false,
     env: opts.env ?? {},
@@ -41,10 +45,17 @@ export const execaRunner: Runner = async (cmd, args, opts = {}) => {
     input: opts.input ?? "",
     timeout: opts.timeoutMs,
     stripFinalNewline: false,
+    // A streamed stderr (a long build's log) is not held in memory: only its tail is kept.
+    buffer: { stdout: true, stderr: !streamed },
     maxBuffer: 256 * 1024 * 1024,
   });
+  const tail: string[] = [];
   if (opts.onStderrLine && child.stderr) {
-    const onLine = opts.onStderrLine;
+    const onLine = (line: string) => {
+      tail.push(line);
+      if (tail.length > streamedStderrLines) tail.shift();
+      opts.onStderrLine?.(line);
+    };
     let partial = "";
     child.stderr.on("data", (chunk: Buffer) => {
       const lines = (partial + chunk.toString("utf8")).split("\n");
@@ -54,11 +65,14 @@ export const execaRunner: Runner = async (cmd, args, opts = {}) => {
     child.stderr.on("end", () => partial && onLine(partial));
   }
   const r = await child;
+  // Killed by the timeout: whatever it exited with (ssh turns SIGTERM into 255) is not its answer.
+  if (r.timedOut) throw new Error(`${cmd}: timed out after ${opts.timeoutMs} ms`);
   if (r.failed && r.exitCode === undefined) {
     // Could not start at all (ENOENT) or killed by the timeout.
     throw new Error(`${cmd}: ${r.shortMessage}`);
   }
-  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+  const stderr = streamed ? tail.map((l) => `${l}\n`).join("") : String(r.stderr);
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr };
 };
 
 /** Run and throw a CommandError unless the exit code is 0. */

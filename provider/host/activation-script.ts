@@ -20,9 +20,13 @@ export const currentGenerationScript =
  */
 export const activateScript = `
 set -u
+# The watchdog stands down when it sees the confirm file, and then removes both files itself.
+disarm() { if [ "$armed" = 1 ]; then touch "$confirm" "$confirm.done"; fi; }
 profile=$1 closure=$2 action=$3 prev=$4 confirm=$5 timeout=$6 setprofile=$7 rollback=$8
 rm -f "$confirm" "$confirm.done" "$confirm.rolled-back"
+armed=0
 if [ "$rollback" = 1 ] && [ -n "$prev" ]; then
+  armed=1
   # The watchdog, detached so that it outlives a dropped connection. Its clock starts when the
   # activation has finished (.done), or after an hour if this session dies before that.
   setsid sh -c '
@@ -38,15 +42,16 @@ if [ "$rollback" = 1 ] && [ -n "$prev" ]; then
   echo "NIXLAB-WATCHDOG $!"
 fi
 if [ "$setprofile" = 1 ]; then
-  mkdir -p "$(dirname "$profile")" && nix-env -p "$profile" --set "$closure" || { touch "$confirm" "$confirm.done"; exit 11; }
+  mkdir -p "$(dirname "$profile")" && nix-env -p "$profile" --set "$closure" || { disarm; exit 11; }
 fi
 if "$closure/bin/switch-to-configuration" "$action"; then
-  touch "$confirm.done"
+  # An armed watchdog starts its clock now (and removes its files when done); else none is left.
+  if [ "$armed" = 1 ]; then touch "$confirm.done"; fi
   echo NIXLAB-ACTIVATED
   exit 0
 fi
 status=$?
-touch "$confirm" "$confirm.done" # disarm the watchdog: any rollback happens here, now
+disarm # any rollback happens here, now
 echo "NIXLAB-ACTIVATION-FAILED $status"
 if [ "$rollback" = 1 ] && [ -n "$prev" ]; then
   if [ "$setprofile" = 1 ]; then nix-env -p "$profile" --set "$prev"; fi
@@ -56,11 +61,18 @@ fi
 exit 11
 `;
 
-/** $1 confirm file → confirm the activation (the watchdog stands down). */
-export const confirmScript = 'touch "$1"';
+/**
+ * $1 confirm file  $2 armed (1/0) → confirm the activation: an armed watchdog stands down (and
+ * removes the files when its time is up); without one, nothing is left on the host.
+ */
+export const confirmScript = 'if [ "$2" = 1 ]; then touch "$1"; else rm -f "$1" "$1.done"; fi';
 
-/** $1 confirm file → prints why the watchdog rolled back, if it did. */
-export const rolledBackScript = 'cat "$1.rolled-back" 2>/dev/null; exit 0';
+/**
+ * $1 confirm file → prints why the watchdog rolled back, if it did, and removes what is left of
+ * that activation's files (the watchdog had already finished).
+ */
+export const rolledBackScript =
+  'if [ -e "$1.rolled-back" ]; then cat "$1.rolled-back"; rm -f "$1" "$1.done" "$1.rolled-back"; fi; exit 0';
 
 /** switch-to-configuration actions (as nixos-rebuild): which of them set the system profile. */
 export const actions = ["switch", "boot", "test", "dry-activate"] as const;

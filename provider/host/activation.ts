@@ -48,6 +48,8 @@ export const activationInputs = z
     sudo: z.boolean().optional(),
     /** Where the confirmation files live on the host. */
     remoteTmpDir: absolute.default("/tmp"),
+    /** How long switch-to-configuration may run before the deployment gives up on it. */
+    activationTimeoutSeconds: z.number().int().min(10).max(86_400).default(1800),
   })
   .strict();
 export type ActivationInputs = z.infer<typeof activationInputs>;
@@ -62,6 +64,7 @@ export interface ActivationState extends Record<string, unknown> {
   onDelete: "keep" | "rollback";
   sudo?: boolean;
   remoteTmpDir: string;
+  activationTimeoutSeconds: number;
   /** The generation that was active before the first activation ("" if none). */
   previous: string;
 }
@@ -118,16 +121,30 @@ async function activate(
     const prev = await remote.must(currentGenerationScript, [i.profile], "reading the current generation");
     const confirm = path.posix.join(i.remoteTmpDir, `nixlab-activation-${randomBytes(8).toString("hex")}`);
     ctx.log.status(`activating ${i.closure} on ${host} (${i.action})`);
-    const r = await remote.run(activateScript, [
-      i.profile,
-      i.closure,
-      i.action,
-      prev,
-      confirm,
-      String(i.confirmTimeoutSeconds + watchdogGraceSeconds),
-      setsProfile(i.action) ? "1" : "0",
-      i.rollback ? "1" : "0",
-    ]);
+    const armed = i.rollback && prev ? "1" : "0";
+    let r: RunResult;
+    try {
+      r = await remote.run(
+        activateScript,
+        [
+          i.profile,
+          i.closure,
+          i.action,
+          prev,
+          confirm,
+          String(i.confirmTimeoutSeconds + watchdogGraceSeconds),
+          setsProfile(i.action) ? "1" : "0",
+          i.rollback ? "1" : "0",
+        ],
+        i.activationTimeoutSeconds * 1000,
+      );
+    } catch (err) {
+      const fallback =
+        armed === "1" ? `its watchdog switches it back to ${prev} unless confirmed` : "nothing rolls it back";
+      throw new Error(
+        `activation of ${i.closure} on ${host} did not finish within activationTimeoutSeconds (${i.activationTimeoutSeconds} s); ${fallback}: ${String(err)}`,
+      );
+    }
     const output = `${r.stdout}\n${r.stderr}`;
     if (r.exitCode === 10) {
       throw new Error(
@@ -147,7 +164,7 @@ async function activate(
     // Exit 255: ssh lost the connection during the activation. Either way, a new login decides.
     const deadline = Date.now() + i.confirmTimeoutSeconds * 1000;
     for (;;) {
-      const c = await remote.run(confirmScript, [confirm], i.confirmTimeoutSeconds * 1000);
+      const c = await remote.run(confirmScript, [confirm, armed], i.confirmTimeoutSeconds * 1000);
       if (c.exitCode === 0) break;
       if (Date.now() >= deadline) {
         const fallback =
@@ -182,6 +199,7 @@ export const activationResource: ResourceDefinition<ActivationInputs, Activation
       "onDelete",
       "sudo",
       "remoteTmpDir",
+      "activationTimeoutSeconds",
     ] as const;
     const where = (c: SshConnection) => [c.host, c.user, c.port];
     const changed: string[] = keys.filter((k) => !same(olds[k], news[k]));
@@ -205,6 +223,12 @@ export const activationResource: ResourceDefinition<ActivationInputs, Activation
   },
 
   async update(ctx, _id, olds, news) {
+    // New credentials for the same host and system (a rotated key): nothing to switch.
+    const sameSystem = (["closure", "action", "profile"] as const).every((k) => same(olds[k], news[k]));
+    if (sameSystem) {
+      ctx.log.info("only connection settings changed: the host is not activated again");
+      return { ...news, previous: olds.previous };
+    }
     return activate(ctx, news, olds.previous);
   },
 

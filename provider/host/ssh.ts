@@ -1,7 +1,7 @@
 // Reaching a host over SSH: the connection inputs, the ssh options they mean, the temporary
 // key and known_hosts files (0600, in a private directory, removed afterwards), and quoting
 // for commands the remote shell will parse.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as z from "zod";
@@ -51,6 +51,9 @@ export function sshOptions(c: SshConnection, m: SshMaterial): string[] {
     `ConnectTimeout=${c.connectTimeoutSeconds}`,
   ];
   opts.push("-o", "ControlMaster=no", "-o", "ControlPath=none");
+  // A host that stops answering (a new generation that drops packets, a hung guest) is noticed
+  // within a minute instead of hanging the deployment on a dead TCP connection.
+  opts.push("-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4");
   const key = m.keyFile ?? c.identityFile;
   if (key) opts.push("-i", key, "-o", "IdentitiesOnly=yes");
   if (m.knownHostsFile) opts.push("-o", `UserKnownHostsFile=${m.knownHostsFile}`);
@@ -83,10 +86,46 @@ export const shellQuote = (s: string): string =>
 
 export const remoteCommand = (argv: readonly string[]): string => argv.map(shellQuote).join(" ");
 
+/** Memory-backed when the machine has it, so that a key never reaches a disk. */
+export function sshMaterialRoot(): string {
+  try {
+    accessSync("/dev/shm", constants.W_OK);
+    return "/dev/shm";
+  } catch {
+    return tmpdir();
+  }
+}
+
+const materialPrefix = "nixlab-ssh-";
+
+/**
+ * Remove the key folders of provider processes that died before they could (killed mid-operation):
+ * the folder names carry the pid of the process that made them.
+ */
+export function sweepSshMaterial(root: string = sshMaterialRoot()): string[] {
+  const removed: string[] = [];
+  for (const e of readdirSync(root)) {
+    const pid = new RegExp(`^${materialPrefix}(\\d+)-`).exec(e)?.[1];
+    if (pid === undefined || processAlive(Number(pid))) continue;
+    rmSync(path.join(root, e), { recursive: true, force: true });
+    removed.push(path.join(root, e));
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /** Run `fn` with the key and known_hosts written to private temp files; remove them after. */
 export async function withSshMaterial<T>(c: SshConnection, fn: (m: SshMaterial) => Promise<T>): Promise<T> {
   if (!c.privateKey && !c.knownHosts) return fn({});
-  const dir = mkdtempSync(path.join(tmpdir(), "nixlab-ssh-"));
+  const dir = mkdtempSync(path.join(sshMaterialRoot(), `${materialPrefix}${process.pid}-`));
   try {
     const m: SshMaterial = {};
     if (c.privateKey) {

@@ -13,6 +13,7 @@ export function diffStable(
 ): Diff {
   const changed = keys.filter((k) => stable(olds[k]) !== stable(news[k]));
   const replaces = changed.filter((k) => replaceKeys.includes(k));
-  // Names are unique in libvirt: the new object can only be made once the old one is gone.
-  return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
+  // Names are unique in libvirt: the new object can only be made once the old one is gone. Also
+  // for a replacement the user forces (`up --replace`), which the engine asks for with this diff.
+  return { changes: changed.length > 0, replaces, deleteBeforeReplace: true };
 }

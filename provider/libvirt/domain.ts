@@ -1,7 +1,16 @@
 // nixlab:libvirt:Domain — a guest from structured inputs. See README.md in this folder for the
 // input/output shape and which changes update in place and which replace.
 import { randomUUID } from "node:crypto";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import * as path from "node:path";
 import * as z from "zod";
 import type { Context, Diff, ResourceDefinition } from "../resource";
@@ -18,8 +27,9 @@ import {
   parseDomIfAddr,
 } from "./domain-xml";
 import { kvmUsable, localCpuFlags, qemuIdentity, unreadableReason } from "./host";
+import { ensureReadOnlyView, isReadOnlyMount, readOnlyView, releaseReadOnlyViews } from "./readonly-share";
 import { absolutePath, mac, objectName, plainText, uri, volumeFormat } from "./schema";
-import { Virsh } from "./virsh";
+import { isLocalUri, type Virsh, virshFor } from "./virsh";
 
 const disk = z
   .object({
@@ -212,6 +222,36 @@ async function chooseType(ctx: Context, v: Virsh, d: DomainInputs): Promise<"kvm
   return kvm ? "kvm" : "qemu";
 }
 
+/**
+ * The shares as libvirt gets them: on a local host a read-only share is served from a read-only
+ * bind mount of its folder (see readonly-share.ts); a remote host gets `<readonly/>`, which
+ * libvirt ≥ 11 supports and older versions refuse at define.
+ */
+export function effectiveFilesystems(d: Pick<DomainInputs, "uri" | "filesystems">) {
+  if (!isLocalUri(d.uri)) return d.filesystems;
+  return d.filesystems.map((f) =>
+    f.readOnly ? { ...f, source: readOnlyView(f.source), readOnly: false } : f,
+  );
+}
+
+/** Mount the read-only views a domain's shares need (local hosts). */
+async function ensureViews(ctx: Context, d: Pick<DomainInputs, "uri" | "filesystems">): Promise<void> {
+  if (!isLocalUri(d.uri)) return;
+  for (const f of d.filesystems) if (f.readOnly) await ensureReadOnlyView(ctx.run, f.source);
+}
+
+/** After a domain is gone: unmount its read-only views that no other defined domain uses. */
+async function releaseViews(ctx: Context, v: Virsh, d: Pick<DomainInputs, "uri" | "filesystems">) {
+  const views = v.local ? d.filesystems.filter((f) => f.readOnly).map((f) => readOnlyView(f.source)) : [];
+  if (views.length === 0) return;
+  const inUse = new Set<string>();
+  for (const name of await v.names(["list", "--all", "--name"])) {
+    const xml = await v.dumpOrNull(["dumpxml", "--inactive", name]);
+    if (xml !== null) for (const f of parseDomainXml(xml).filesystems) inUse.add(f.source);
+  }
+  await releaseReadOnlyViews(ctx.run, views, inUse);
+}
+
 /** MACs: as given, else the ones libvirt generated earlier (so a redefinition keeps them). */
 function nicsWithMacs(nics: DomainInputs["networkInterfaces"], macs: readonly string[]): NicShape[] {
   return nics.map((n, i) => {
@@ -244,7 +284,7 @@ function specOf(
     disks: d.disks,
     nics: nicsWithMacs(d.networkInterfaces, o.macs),
     ...(o.boot ? { boot: o.boot } : {}),
-    filesystems: d.filesystems,
+    filesystems: effectiveFilesystems(d),
     consoleLog: o.consoleLog,
     ...(o.urn !== undefined ? { urn: o.urn } : {}),
   };
@@ -300,6 +340,61 @@ function removeFiles(files: readonly string[]): void {
   for (const dir of new Set(files.map((f) => path.dirname(f)))) rmSync(dir, { recursive: true, force: true });
 }
 
+/** UUIDs whose boot copies this process is making right now (their domain is not defined yet). */
+const creating = new Set<string>();
+
+const uuidRe = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Boot copies whose domain is gone (undefined out of band, or a create that was killed): the
+ * `<uuid>` folders under bootDir that no defined domain has, that no create of this process is
+ * filling, and that are older than a minute (another process may be mid-create).
+ */
+async function sweepBootDirs(ctx: Context, v: Virsh, bootDir: string): Promise<void> {
+  if (!v.local || !existsSync(bootDir)) return;
+  const entries = readdirSync(bootDir).filter((e) => uuidRe.test(e) && !creating.has(e));
+  if (entries.length === 0) return;
+  const defined = new Set(await v.names(["list", "--all", "--uuid"]));
+  for (const e of entries) {
+    const dir = path.join(bootDir, e);
+    if (defined.has(e) || Date.now() - statSync(dir).mtimeMs < 60_000) continue;
+    rmSync(dir, { recursive: true, force: true });
+    ctx.log.info(`removed boot copies of a domain that no longer exists: ${dir}`);
+  }
+}
+
+/** The last lines of a local console log, for error messages ("" when unreadable). */
+export function consoleTail(file: string, lines = 25): string {
+  try {
+    const text = readFileSync(file, "utf8").replace(/\r/g, "");
+    return text.trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "";
+  }
+}
+
+/** Make the boot copies that were deleted again, from the files they copy (same paths). */
+function restoreBootCopies(ctx: Context, olds: DomainState, d: DomainInputs): void {
+  for (const copy of missingBootCopies(olds)) {
+    const field = path.basename(copy) === "initrd" ? "initrd" : "kernel";
+    const source = d.boot?.[field];
+    if (source === undefined || !existsSync(source))
+      throw new Error(
+        `boot.${field}: ${source ?? "(none)"} is gone too; cannot restore the boot copy ${copy}`,
+      );
+    mkdirSync(path.dirname(copy), { recursive: true, mode: 0o755 });
+    chmodSync(path.dirname(copy), 0o755);
+    copyFileSync(source, copy);
+    chmodSync(copy, 0o644);
+    ctx.log.info(`restored the boot copy ${copy} from ${source}`);
+  }
+}
+
+/** Boot copies (outputs) that are missing on this machine. */
+function missingBootCopies(s: Pick<DomainState, "createdFiles">): string[] {
+  return (s.createdFiles ?? []).filter((f) => !existsSync(f));
+}
+
 async function domState(v: Virsh, id: string): Promise<string | null> {
   const out = await v.dumpOrNull(["domstate", id]);
   return out === null ? null : out.trim();
@@ -339,13 +434,16 @@ async function waitForIp(
   for (;;) {
     const ip = await currentIp(v, id, want);
     if (ip) return ip;
-    if (!isRunning(await domState(v, id))) {
-      ctx.log.warn("guest stopped before it took a DHCP lease");
-      return "";
-    }
-    if (Date.now() > deadline) {
-      ctx.log.warn(`no DHCP lease for ${want} within ${d.ipTimeoutSeconds} s; ipAddress stays empty`);
-      return "";
+    const stopped = !isRunning(await domState(v, id));
+    if (stopped || Date.now() > deadline) {
+      const why = stopped
+        ? "the guest stopped before it took a DHCP lease"
+        : `no DHCP lease for ${want} within ipTimeoutSeconds (${d.ipTimeoutSeconds} s)`;
+      const log = (await liveState(v, id))?.live.consoleLog;
+      const tail = v.local && log ? consoleTail(log) : "";
+      throw new Error(
+        `${d.name}: ${why}${tail ? `; the console (${log}) ends with:\n${tail}` : log ? `; see its console log ${log}` : ""}`,
+      );
     }
     await sleep(1000);
   }
@@ -402,7 +500,7 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
   async preflight(ctx, d) {
     const failures: { property: string; reason: string }[] = [];
     if (!known(d.uri)) return failures;
-    const v = new Virsh(ctx.run, d.uri);
+    const v = virshFor(ctx, d.uri);
     if (known(d.name)) {
       const other = declaredBy("domain", d.uri, d.name);
       const existing = await v.dumpOrNull(["dumpxml", "--inactive", d.name]);
@@ -457,57 +555,57 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
     return failures;
   },
 
-  async diff(_ctx, _id, olds, news): Promise<Diff> {
-    return diffStable(olds, news, [...domainUpdateKeys, ...domainReplaceKeys], domainReplaceKeys);
+  async diff(ctx, id, olds, news): Promise<Diff> {
+    const d = diffStable(olds, news, [...domainUpdateKeys, ...domainReplaceKeys], domainReplaceKeys);
+    if (d.replaces.length > 0) return d;
+    // What changed behind our back since the last refresh (a plain `up` reads nothing): a domain
+    // that is gone is made again; a stopped one, or one missing its boot copies, is repaired.
+    const v = virshFor(ctx, olds.uri);
+    const state = await domState(v, id);
+    if (state === null) {
+      ctx.log.warn(`domain ${olds.name} no longer exists: it will be created again`);
+      return { changes: true, replaces: ["name"], deleteBeforeReplace: true };
+    }
+    const missing = v.local ? missingBootCopies(olds) : [];
+    if (missing.length > 0)
+      ctx.log.warn(`boot copies are missing (${missing.join(", ")}): they will be made again`);
+    const stopped = news.running && !isRunning(state);
+    const views = v.local
+      ? olds.filesystems.filter((f) => f.readOnly && !isReadOnlyMount(readOnlyView(f.source)))
+      : [];
+    if (views.length > 0) ctx.log.warn("read-only share views are not mounted: they will be mounted again");
+    return missing.length > 0 || stopped || views.length > 0 ? { ...d, changes: true } : d;
   },
 
   async create(ctx, d) {
-    const v = new Virsh(ctx.run, d.uri);
+    const v = virshFor(ctx, d.uri);
+    await removeInterruptedCreate(ctx, v, d);
     const domainType = await chooseType(ctx, v, d);
     const uuid = randomUUID();
-    const consoleLog = d.consoleLog ?? defaultConsoleLog(d.name);
-    const consoleLogCreated = v.local && !existsSync(consoleLog);
-    const { boot: effectiveBoot, created } = prepareBoot(ctx, v, d, uuid);
-    let defined = false;
+    creating.add(uuid);
     try {
-      await v.withXml(
-        "define",
-        domainXml(specOf(d, { uuid, domainType, consoleLog, boot: effectiveBoot, macs: [], urn: ctx.urn })),
-      );
-      defined = true;
-      if (d.autostart) await v.exec(["autostart", uuid]);
-      const ipAddress = d.running ? await start(ctx, v, uuid, d) : "";
-      const r = await liveState(v, uuid);
-      if (!r) throw new Error(`domain ${d.name} vanished while it was being created`);
-      return {
-        id: uuid,
-        state: {
-          ...d,
-          ...outputs(r, {
-            ipAddress,
-            createdFiles: created,
-            consoleLogCreated,
-            kernelPath: effectiveBoot?.kernel,
-            initrdPath: effectiveBoot?.initrd,
-          }),
-        },
-      };
-    } catch (err) {
-      // Leave nothing behind: the engine records no resource when create fails.
-      if (defined) {
-        await v.attempt(["destroy", uuid]);
-        await v.attempt(["undefine", uuid, "--nvram", "--managed-save"]);
-      }
-      removeFiles(created);
-      if (consoleLogCreated) rmSync(consoleLog, { force: true });
-      throw err;
+      await sweepBootDirs(ctx, v, d.bootDir);
+      return await createDomain(ctx, v, d, uuid, domainType);
+    } finally {
+      creating.delete(uuid);
     }
   },
 
   async read(ctx, id, s) {
-    const v = new Virsh(ctx.run, s.uri);
+    const v = virshFor(ctx, s.uri);
     const r = await liveState(v, id);
-    if (!r) return null;
+    if (!r) {
+      // Undefined behind our back: the files (and views) this resource made for it go with it.
+      await releaseViews(ctx, v, s);
+      if (v.local) {
+        removeFiles(s.createdFiles ?? []);
+        if (s.consoleLogCreated && s.consoleLogPath) rmSync(s.consoleLogPath, { force: true });
+      }
+      return null;
+    }
+    const missing = v.local ? missingBootCopies(s) : [];
+    if (missing.length > 0)
+      ctx.log.warn(`boot copies are missing: ${missing.join(", ")} (the next up makes them again)`);
     const { live } = r;
     // Compare the live definition with what this state would generate, both read through the
     // same parser (so only what nixlab manages counts, not what libvirt adds on its own).
@@ -566,7 +664,9 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
   },
 
   async update(ctx, id, olds, d) {
-    const v = new Virsh(ctx.run, d.uri);
+    const v = virshFor(ctx, d.uri);
+    if (v.local) restoreBootCopies(ctx, olds, d);
+    await ensureViews(ctx, d);
     let ipAddress = olds.ipAddress;
     let domainType = olds.domainType;
     const redefine = redefineKeys.some((k) => stable(olds[k]) !== stable(d[k]));
@@ -628,12 +728,13 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
   },
 
   async delete(ctx, id, s) {
-    const v = new Virsh(ctx.run, s.uri);
+    const v = virshFor(ctx, s.uri);
     if ((await v.dumpOrNull(["dominfo", id])) !== null) {
       await v.attempt(["destroy", id]);
       // --nvram: the UEFI variable store libvirt made for it; --managed-save: a saved state.
       await v.exec(["undefine", id, "--nvram", "--managed-save"]);
     }
+    await releaseViews(ctx, v, s);
     if (v.local) {
       removeFiles(s.createdFiles ?? []);
       if (s.consoleLogCreated && s.consoleLogPath) rmSync(s.consoleLogPath, { force: true });
@@ -642,3 +743,82 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
     }
   },
 };
+
+/**
+ * A domain of this name that carries this resource's URN but is not in the state was left by a
+ * create that was interrupted (a killed `up`, a provider that died). It may be half made, so it
+ * is removed, with its boot copies and console log, and made again.
+ */
+async function removeInterruptedCreate(ctx: Context, v: Virsh, d: DomainInputs): Promise<void> {
+  const xml = await v.dumpOrNull(["dumpxml", "--inactive", d.name]);
+  if (xml === null) return;
+  const old = parseDomainXml(xml);
+  if (old.urn !== ctx.urn)
+    throw new Error(`name: a domain named ${JSON.stringify(d.name)} already exists on ${d.uri}`);
+  ctx.log.warn(`removing domain ${d.name} (${old.uuid}) left by an interrupted create; creating it again`);
+  await v.attempt(["destroy", old.uuid]);
+  await v.exec(["undefine", old.uuid, "--nvram", "--managed-save"]);
+  await releaseViews(ctx, v, d);
+  if (v.local) {
+    rmSync(path.join(d.bootDir, old.uuid), { recursive: true, force: true });
+    if (old.consoleLog) rmSync(old.consoleLog, { force: true });
+  }
+}
+
+async function createDomain(
+  ctx: Context,
+  v: Virsh,
+  d: DomainInputs,
+  uuid: string,
+  domainType: "kvm" | "qemu",
+): Promise<{ id: string; state: DomainState }> {
+  const consoleLog = d.consoleLog ?? defaultConsoleLog(d.name);
+  const consoleLogCreated = v.local && !existsSync(consoleLog);
+  const { boot: effectiveBoot, created } = prepareBoot(ctx, v, d, uuid);
+  let defined = false;
+  try {
+    await ensureViews(ctx, d);
+    await v.withXml(
+      "define",
+      domainXml(specOf(d, { uuid, domainType, consoleLog, boot: effectiveBoot, macs: [], urn: ctx.urn })),
+    );
+    defined = true;
+    if (d.autostart) await v.exec(["autostart", uuid]);
+    const ipAddress = d.running ? await start(ctx, v, uuid, d) : "";
+    const r = await liveState(v, uuid);
+    if (!r) throw new Error(`domain ${d.name} vanished while it was being created`);
+    return {
+      id: uuid,
+      state: {
+        ...d,
+        ...outputs(r, {
+          ipAddress,
+          createdFiles: created,
+          consoleLogCreated,
+          kernelPath: effectiveBoot?.kernel,
+          initrdPath: effectiveBoot?.initrd,
+        }),
+      },
+    };
+  } catch (err) {
+    // Leave nothing behind: the engine records no resource when create fails. Files go only
+    // once the domain is surely gone: a domain that is still there (libvirtd unreachable)
+    // keeps them, and the next create of this resource removes it and them.
+    let gone = !defined;
+    if (defined) {
+      await v.attempt(["destroy", uuid]);
+      await v.attempt(["undefine", uuid, "--nvram", "--managed-save"]);
+      gone = await v
+        .dumpOrNull(["dominfo", uuid])
+        .then((x) => x === null)
+        .catch(() => false);
+    }
+    if (gone) {
+      removeFiles(created);
+      if (consoleLogCreated) rmSync(consoleLog, { force: true });
+    } else {
+      ctx.log.warn(`could not remove domain ${d.name} (${uuid}); the next up removes it`);
+    }
+    throw err;
+  }
+}

@@ -3,10 +3,10 @@
 // changed or deleted.
 import * as z from "zod";
 import type { Context, Diff, ResourceDefinition } from "../resource";
-import { diffStable } from "./compare";
+import { diffStable, stable } from "./compare";
 import { declare, known } from "./declared";
 import { ipv4, objectName, uri } from "./schema";
-import { Virsh } from "./virsh";
+import { type Virsh, virshFor } from "./virsh";
 import { attr, buildXml, child, children, parseXml, text } from "./xml";
 
 const ipToInt = (ip: string): number => ip.split(".").reduce((n, o) => n * 256 + Number(o), 0);
@@ -64,8 +64,34 @@ export const networkInputs = z
           ctx.addIssue({ code: "custom", path: ["dhcp", k], message: `is outside ${v.address}` });
       if (ipToInt(v.dhcp.start) > ipToInt(v.dhcp.end))
         ctx.addIssue({ code: "custom", path: ["dhcp", "end"], message: "comes before dhcp.start" });
+      const h = ipToInt(host);
+      if (ipToInt(v.dhcp.start) <= h && h <= ipToInt(v.dhcp.end))
+        ctx.addIssue({
+          code: "custom",
+          path: ["dhcp"],
+          message: `must not contain the host address ${host}`,
+        });
     }
-  });
+  })
+  // Guests find their address by DHCP: a created network without a range gets the largest one
+  // beside the host address (a network without DHCP left every guest without an IP).
+  .transform((v) =>
+    v.existing || v.dhcp !== undefined || v.address === undefined
+      ? v
+      : { ...v, dhcp: defaultDhcpRange(v.address) },
+  );
+
+/** The larger of the two address runs of `address`'s subnet on either side of the host address. */
+export function defaultDhcpRange(address: string): { start: string; end: string } {
+  const [host = "", p = "24"] = address.split("/");
+  const size = 2 ** (32 - Number(p));
+  const base = Math.floor(ipToInt(host) / size) * size;
+  const h = ipToInt(host);
+  const below = { start: base + 1, end: h - 1 };
+  const above = { start: h + 1, end: base + size - 2 };
+  const pick = above.end - above.start >= below.end - below.start ? above : below;
+  return { start: intToIp(pick.start), end: intToIp(pick.end) };
+}
 
 export type NetworkInputs = z.output<typeof networkInputs>;
 
@@ -187,7 +213,7 @@ export const networkDefinition: ResourceDefinition<NetworkInputs, NetworkState> 
   async preflight(ctx: Context, news: NetworkInputs) {
     if (!known(news.uri, news.name)) return [];
     if (news.existing) {
-      const v = new Virsh(ctx.run, news.uri);
+      const v = virshFor(ctx, news.uri);
       if ((await v.dumpOrNull(["net-dumpxml", news.name])) === null)
         return [
           {
@@ -200,12 +226,20 @@ export const networkDefinition: ResourceDefinition<NetworkInputs, NetworkState> 
     return [];
   },
 
-  async diff(_ctx, _id, olds, news): Promise<Diff> {
-    return diffStable(olds, news, keys, replaceOnChanges);
+  async diff(ctx, id, olds, news): Promise<Diff> {
+    const d = diffStable(olds, news, keys, replaceOnChanges);
+    if (d.replaces.length > 0) return d;
+    // Changed behind our back with no refresh since: gone (made again) or stopped (started).
+    const r = await readLive(virshFor(ctx, olds.uri), id);
+    if (!r) {
+      if (news.existing) throw new Error(`name: the network ${news.name} no longer exists on ${news.uri}`);
+      return { changes: true, replaces: ["name"], deleteBeforeReplace: true };
+    }
+    return !news.existing && !r.active ? { ...d, changes: true } : d;
   },
 
   async create(ctx, news) {
-    const v = new Virsh(ctx.run, news.uri);
+    const v = virshFor(ctx, news.uri);
     if (news.existing) {
       const r = await readLive(v, news.name);
       if (!r) throw new Error(`name: no libvirt network named ${JSON.stringify(news.name)} on ${news.uri}`);
@@ -213,9 +247,21 @@ export const networkDefinition: ResourceDefinition<NetworkInputs, NetworkState> 
         ctx.log.warn(`network ${news.name} exists but is not active; guests on it will not start`);
       return { id: r.live.uuid, state: toState(news, r, false) };
     }
-    await v.withXml("net-define", networkXml(news));
+    const found = await readLive(v, news.name);
+    if (found) {
+      // Not in the state but defined: an interrupted earlier create of this network, when it
+      // is the same network (libvirt 9.0 networks carry no metadata to say whose they are).
+      const same = found.live.address === news.address && stable(found.live.dhcp) === stable(news.dhcp);
+      if (!same)
+        throw new Error(
+          `name: a network ${JSON.stringify(news.name)} already exists on ${news.uri} (${found.live.address ?? "no address"}): use it with existing: true, or choose another name`,
+        );
+      ctx.log.warn(`taking over network ${news.name} (left by an interrupted create of this network)`);
+    } else {
+      await v.withXml("net-define", networkXml(news));
+    }
     try {
-      await v.exec(["net-start", news.name]);
+      if (!found?.active) await v.exec(["net-start", news.name]);
       await v.exec(news.autostart ? ["net-autostart", news.name] : ["net-autostart", news.name, "--disable"]);
       const r = await readLive(v, news.name);
       if (!r) throw new Error(`network ${news.name} vanished while it was being created`);
@@ -229,12 +275,16 @@ export const networkDefinition: ResourceDefinition<NetworkInputs, NetworkState> 
   },
 
   async read(ctx, id, state) {
-    const r = await readLive(new Virsh(ctx.run, state.uri), id);
+    const r = await readLive(virshFor(ctx, state.uri), id);
     return r ? { id, state: toState(state, r, state.created) } : null;
   },
 
   async update(ctx, id, olds, news) {
-    const v = new Virsh(ctx.run, news.uri);
+    const v = virshFor(ctx, news.uri);
+    if (!news.existing && !(await readLive(v, id))?.active) {
+      ctx.log.warn(`network ${news.name} is not active: starting it`);
+      await v.exec(["net-start", id]);
+    }
     if (!news.existing && olds.autostart !== news.autostart)
       await v.exec(news.autostart ? ["net-autostart", id] : ["net-autostart", id, "--disable"]);
     const r = await readLive(v, id);
@@ -244,7 +294,7 @@ export const networkDefinition: ResourceDefinition<NetworkInputs, NetworkState> 
 
   async delete(ctx, id, state) {
     if (!state.created) return; // adopted: never ours to delete
-    const v = new Virsh(ctx.run, state.uri);
+    const v = virshFor(ctx, state.uri);
     if ((await v.dumpOrNull(["net-dumpxml", id])) === null) return;
     await v.attempt(["net-destroy", id]);
     await v.exec(["net-undefine", id]);

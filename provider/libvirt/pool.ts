@@ -1,11 +1,12 @@
 // nixlab:libvirt:Pool — a `dir` storage pool: define, build, start, autostart. Delete only when
 // empty unless forceDelete; an adopted pool (existing: true) is never touched.
+import { existsSync } from "node:fs";
 import * as z from "zod";
 import type { Context, Diff, ResourceDefinition } from "../resource";
 import { diffStable } from "./compare";
 import { declare, known } from "./declared";
 import { absolutePath, objectName, uri } from "./schema";
-import { Virsh } from "./virsh";
+import { type Virsh, virshFor } from "./virsh";
 import { attr, buildXml, child, parseXml, text } from "./xml";
 
 export const poolInputs = z
@@ -81,7 +82,7 @@ export const poolDefinition: ResourceDefinition<PoolInputs, PoolState> = {
 
   async preflight(ctx: Context, news: PoolInputs) {
     if (!known(news.uri, news.name)) return [];
-    const v = new Virsh(ctx.run, news.uri);
+    const v = virshFor(ctx, news.uri);
     if (news.existing) {
       if ((await v.dumpOrNull(["pool-dumpxml", news.name])) === null)
         return [
@@ -95,12 +96,20 @@ export const poolDefinition: ResourceDefinition<PoolInputs, PoolState> = {
     return [];
   },
 
-  async diff(_ctx, _id, olds, news): Promise<Diff> {
-    return diffStable(olds, news, keys, replaceOnChanges);
+  async diff(ctx, id, olds, news): Promise<Diff> {
+    const d = diffStable(olds, news, keys, replaceOnChanges);
+    if (d.changes || news.existing) return d;
+    // Changed behind our back with no refresh since: gone (create it again) or broken (repair).
+    const v = virshFor(ctx, olds.uri);
+    if ((await v.dumpOrNull(["pool-dumpxml", id])) === null)
+      return { changes: true, replaces: ["name"], deleteBeforeReplace: true };
+    const running = (await v.info(["pool-info", id]))?.State === "running";
+    const dirOk = !running || !v.local || existsSync(String(olds.targetPath));
+    return running && dirOk && olds.active !== false ? d : { ...d, changes: true };
   },
 
   async create(ctx, news) {
-    const v = new Virsh(ctx.run, news.uri);
+    const v = virshFor(ctx, news.uri);
     if (news.existing) {
       const r = await readLive(v, news.name);
       if (!r)
@@ -108,12 +117,29 @@ export const poolDefinition: ResourceDefinition<PoolInputs, PoolState> = {
       return { id: r.live.uuid, state: toState(news, r, false) };
     }
     const path = news.path as string;
-    await v.withXml("pool-define", poolXml({ name: news.name, path }));
+    const found = await readLive(v, news.name);
+    if (found) {
+      // Not in the state but defined: an interrupted earlier create of this pool, when it is
+      // the same directory and holds nothing (an empty pool of that path is no one's data).
+      if (found.live.targetPath !== path)
+        throw new Error(
+          `name: a storage pool ${JSON.stringify(news.name)} already exists on ${news.uri} at ${found.live.targetPath}: adopt it with existing: true, or choose another name`,
+        );
+      if (found.active) await v.attempt(["pool-refresh", news.name]);
+      const vols = found.active ? await listVolumePaths(v, news.name) : [];
+      if (vols.length > 0)
+        throw new Error(
+          `name: a storage pool ${JSON.stringify(news.name)} already exists on ${news.uri} and holds ${vols.length} volume(s): adopt it with existing: true, or choose another name`,
+        );
+      ctx.log.warn(`taking over the empty pool ${news.name} at ${path} (left by an interrupted create)`);
+    } else {
+      await v.withXml("pool-define", poolXml({ name: news.name, path }));
+    }
     let createdDir = false;
     try {
       // Starting a dir pool fails when its directory is missing: that is how we learn (also on a
       // remote host) whether the directory is ours to create and, later, to remove.
-      const start = await v.attempt(["pool-start", news.name]);
+      const start = found?.active ? { exitCode: 0 } : await v.attempt(["pool-start", news.name]);
       if (start.exitCode !== 0) {
         await v.exec(["pool-build", news.name]);
         createdDir = true;
@@ -135,43 +161,97 @@ export const poolDefinition: ResourceDefinition<PoolInputs, PoolState> = {
   },
 
   async read(ctx, id, state) {
-    const v = new Virsh(ctx.run, state.uri);
-    const r = await readLive(v, id);
-    if (!r) return null;
-    const s = toState(state, r, state.createdDir);
-    return { id, state: { ...s, path: state.existing ? state.path : r.live.targetPath } };
+    const v = virshFor(ctx, state.uri);
+    const health = await poolHealth(v, id, { start: false });
+    if (!health.r) return null;
+    if (!health.usable) ctx.log.warn(`storage pool ${state.name}: ${health.problem}`);
+    const s = toState(state, health.r, state.createdDir);
+    return {
+      id,
+      state: { ...s, active: health.usable, path: state.existing ? state.path : health.r.live.targetPath },
+    };
   },
 
   async update(ctx, id, olds, news) {
-    const v = new Virsh(ctx.run, news.uri);
-    if (!news.existing && olds.autostart !== news.autostart)
-      await v.exec(news.autostart ? ["pool-autostart", id] : ["pool-autostart", id, "--disable"]);
+    const v = virshFor(ctx, news.uri);
+    let createdDir = olds.createdDir;
+    if (!news.existing) {
+      const health = await poolHealth(v, id, { start: false });
+      if (!health.usable) {
+        // Repair: a deleted directory is built again (and is then ours), a stopped pool started.
+        ctx.log.warn(`storage pool ${news.name}: ${health.problem}; repairing it`);
+        await v.attempt(["pool-destroy", id]);
+        const start = await v.attempt(["pool-start", id]);
+        if (start.exitCode !== 0) {
+          await v.exec(["pool-build", id]);
+          createdDir = true;
+          await v.exec(["pool-start", id]);
+        }
+      }
+      if (olds.autostart !== news.autostart)
+        await v.exec(news.autostart ? ["pool-autostart", id] : ["pool-autostart", id, "--disable"]);
+    }
     const r = await readLive(v, id);
     if (!r) throw new Error(`storage pool ${news.name} (${id}) no longer exists`);
-    return toState(news, r, olds.createdDir);
+    return toState(news, r, createdDir);
   },
 
   async delete(ctx, id, state) {
     if (state.existing) return; // adopted: not ours
-    const v = new Virsh(ctx.run, state.uri);
+    const v = virshFor(ctx, state.uri);
     if ((await v.dumpOrNull(["pool-dumpxml", id])) === null) return;
-    const running = (await v.info(["pool-info", id]))?.State === "running";
-    if (!running) await v.attempt(["pool-start", id]);
-    await v.attempt(["pool-refresh", id]);
-    const vols = await listVolumePaths(v, id);
-    if (vols.length > 0) {
-      if (!state.forceDelete)
-        throw new Error(
-          `storage pool ${state.name} still holds volumes (${vols.join(", ")}): delete them first, or set forceDelete`,
-        );
+    const health = await poolHealth(v, id, { start: true });
+    // The pool's own volumes were deleted by their Volume resources before this runs: what is
+    // left (a user's file, a base another stack found) is not ours to delete, unless forceDelete.
+    let kept = health.usable ? await listVolumePaths(v, id) : [];
+    if (kept.length > 0 && state.forceDelete) {
       // Overlays first, so that no base is deleted under an overlay.
-      for (const vol of await overlaysFirst(v, vols)) await v.exec(["vol-delete", vol]);
+      for (const vol of await overlaysFirst(v, kept)) await v.exec(["vol-delete", vol]);
+      kept = [];
     }
     await v.attempt(["pool-destroy", id]);
-    if (state.createdDir) await v.exec(["pool-delete", id]);
+    if (state.createdDir && health.usable) {
+      if (kept.length === 0) {
+        // pool-delete of a dir pool is an rmdir: it never removes files.
+        const r = await v.attempt(["pool-delete", id]);
+        if (r.exitCode !== 0)
+          ctx.log.warn(`kept the pool directory ${state.targetPath}: ${r.stderr.trim().split("\n").pop()}`);
+      }
+    }
+    if (kept.length > 0)
+      ctx.log.warn(
+        `kept the pool directory ${state.targetPath} and ${kept.length} file(s) nixlab did not create: ${kept.join(", ")} (they are not nixlab's to delete; remove them by hand when you no longer need them)`,
+      );
     await v.exec(["pool-undefine", id]);
   },
 };
+
+/**
+ * Is the pool there, running, with its directory? A directory deleted behind libvirt's back
+ * shows as a failing pool-refresh (libvirt then stops the pool) or a failing start.
+ */
+async function poolHealth(
+  v: Virsh,
+  id: string,
+  opts: { start: boolean },
+): Promise<{ r: Awaited<ReturnType<typeof readLive>>; usable: boolean; problem: string }> {
+  const r = await readLive(v, id);
+  if (!r) return { r, usable: false, problem: "not defined" };
+  if (!r.active) {
+    if (!opts.start) return { r, usable: false, problem: "not running" };
+    const start = await v.attempt(["pool-start", id]);
+    if (start.exitCode !== 0)
+      return { r, usable: false, problem: `cannot start: ${start.stderr.trim().split("\n").pop()}` };
+  }
+  const refresh = await v.attempt(["pool-refresh", id]);
+  if (refresh.exitCode !== 0)
+    return {
+      r,
+      usable: false,
+      problem: `its directory is unusable: ${refresh.stderr.trim().split("\n").pop()}`,
+    };
+  return { r: (await readLive(v, id)) ?? r, usable: true, problem: "" };
+}
 
 /**
  * Paths of the volumes in a pool. `vol-list` prints a padded "name path" table with no

@@ -5,7 +5,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { CommandError, type Runner, type RunResult, runChecked } from "../exec";
+import { CommandError, type Runner, type RunResult } from "../exec";
+import type { Context } from "../resource";
 
 export const defaultUri = "qemu:///system";
 
@@ -26,10 +27,40 @@ export function isNotFound(result: RunResult): boolean {
   );
 }
 
+/**
+ * Does a failed call say the connection to libvirtd failed (daemon restarting, socket closed,
+ * ssh dropped) or that the object is busy for a moment, rather than that the command is wrong?
+ * Those are retried.
+ */
+export function isTransient(result: RunResult): boolean {
+  return /failed to connect (socket|to the hypervisor)|End of file while reading data|Cannot (recv|write|read) data|client socket is closed|connection closed due to keepalive|Connection reset by peer|Broken pipe|has asynchronous jobs running|is locked by another|Timed out during operation: cannot acquire state change lock/i.test(
+    result.stderr,
+  );
+}
+
+/**
+ * After a retry, a call whose first attempt may have reached libvirtd before the connection
+ * broke can find its work done already: that counts as success.
+ */
+export function isAlreadyDone(args: readonly string[], result: RunResult): boolean {
+  const cmd = args[0] ?? "";
+  if (/^(start|net-start|pool-start)$/.test(cmd)) return /already (active|running)/i.test(result.stderr);
+  if (/^(destroy|net-destroy|pool-destroy)$/.test(cmd))
+    return isNotFound(result) || /not running|is not active/i.test(result.stderr);
+  if (/^(undefine|net-undefine|pool-undefine|vol-delete)$/.test(cmd)) return isNotFound(result);
+  return false;
+}
+
 export interface VirshOptions {
   /** Per-call timeout; a hung connection (ssh) must not hang the deployment. */
   timeoutMs?: number;
+  /** How long transient failures are retried before the call fails (default 60 s). */
+  retryForMs?: number;
+  /** Called before each retry (progress for the engine). */
+  onRetry?: (message: string) => void;
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Virsh {
   readonly local: boolean;
@@ -43,19 +74,37 @@ export class Virsh {
 
   /** Run a command; throw a CommandError unless it succeeds. Returns stdout. */
   async exec(args: readonly string[], input?: string): Promise<string> {
-    const r = await runChecked(this.run, "virsh", virshArgs(this.uri, args), {
-      input,
-      timeoutMs: this.opts.timeoutMs ?? 10 * 60_000,
-    });
-    return r.stdout;
+    const { result, retried } = await this.retrying(args, input);
+    if (result.exitCode === 0 || (retried && isAlreadyDone(args, result))) return result.stdout;
+    throw new CommandError("virsh", virshArgs(this.uri, args), result);
   }
 
-  /** Run a command and return its result, whatever the exit code. */
+  /** Run a command and return its result, whatever the exit code (transient failures retried). */
   async attempt(args: readonly string[], input?: string): Promise<RunResult> {
-    return await this.run("virsh", virshArgs(this.uri, args), {
-      input,
-      timeoutMs: this.opts.timeoutMs ?? 10 * 60_000,
-    });
+    return (await this.retrying(args, input)).result;
+  }
+
+  /** One call, repeated with backoff while it fails transiently, for at most retryForMs. */
+  private async retrying(
+    args: readonly string[],
+    input?: string,
+  ): Promise<{ result: RunResult; retried: boolean }> {
+    const deadline = Date.now() + (this.opts.retryForMs ?? 60_000);
+    let delay = 250;
+    let retried = false;
+    for (;;) {
+      const result = await this.run("virsh", virshArgs(this.uri, args), {
+        input,
+        timeoutMs: this.opts.timeoutMs ?? 10 * 60_000,
+      });
+      if (result.exitCode === 0 || !isTransient(result) || Date.now() + delay > deadline)
+        return { result, retried };
+      const why = result.stderr.trim().split("\n").pop() ?? "";
+      this.opts.onRetry?.(`virsh ${args[0]}: ${why}; retrying in ${delay} ms`);
+      await sleep(delay);
+      delay = Math.min(delay * 2, 5_000);
+      retried = true;
+    }
   }
 
   /** stdout of a dumpxml-like call, or null when the object does not exist. */
@@ -101,4 +150,9 @@ export function parseInfo(out: string): Record<string, string> {
     if (i > 0) info[line.slice(0, i).trim()] = line.slice(i + 1).trim();
   }
   return info;
+}
+
+/** A Virsh for a resource operation: retries are reported to the engine as warnings. */
+export function virshFor(ctx: Pick<Context, "run" | "log">, uri: string): Virsh {
+  return new Virsh(ctx.run, uri, { onRetry: (m) => ctx.log.warn(m) });
 }

@@ -14,10 +14,11 @@ import type { Context, Diff, ResourceDefinition } from "../resource";
 import { stable } from "./compare";
 import { declare, declaredBy, known, volumeKey } from "./declared";
 import { listVolumePaths } from "./pool";
+import { withPoolLock } from "./pool-lock";
 import { imageInfo } from "./qemu-img";
 import { absolutePath, objectName, size, uri, volumeFormat } from "./schema";
 import { libvirtBytes } from "./units";
-import { Virsh } from "./virsh";
+import { type Virsh, virshFor } from "./virsh";
 import { attr, buildXml, child, parseXml, text } from "./xml";
 
 /** /nix/store/<hash>-<name>[/sub/path] */
@@ -234,7 +235,7 @@ export const volumeDefinition: ResourceDefinition<VolumeInputs, VolumeState> = {
   async preflight(ctx: Context, news: VolumeInputs) {
     const failures: { property: string; reason: string }[] = [];
     if (!known(news.uri)) return failures;
-    const v = new Virsh(ctx.run, news.uri);
+    const v = virshFor(ctx, news.uri);
     const poolKnown =
       !known(news.pool) ||
       declaredBy("pool", news.uri, news.pool) !== undefined ||
@@ -280,7 +281,7 @@ export const volumeDefinition: ResourceDefinition<VolumeInputs, VolumeState> = {
     return failures;
   },
 
-  async diff(_ctx, _id, olds, news): Promise<Diff> {
+  async diff(ctx, _id, olds, news): Promise<Diff> {
     const changed: string[] = [];
     const replaces: string[] = [];
     for (const k of replaceKeys) {
@@ -296,43 +297,32 @@ export const volumeDefinition: ResourceDefinition<VolumeInputs, VolumeState> = {
       // Growing is a vol-resize; shrinking would lose data, so it replaces.
       if (news.size === undefined || olds.size === undefined || news.size < olds.size) replaces.push("size");
     }
-    return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
+    // Gone behind our back (and no refresh since): recreate it.
+    if (
+      changed.length === 0 &&
+      (await virshFor(ctx, olds.uri).dumpOrNull(["vol-dumpxml", olds.path])) === null
+    ) {
+      ctx.log.warn(`volume ${olds.path} no longer exists: it will be created again`);
+      return { changes: true, replaces: ["name"], deleteBeforeReplace: true };
+    }
+    // Names are unique in a pool: a replacement (also a forced one, `up --replace`) deletes first.
+    return { changes: changed.length > 0, replaces, deleteBeforeReplace: true };
   },
 
   async create(ctx, news) {
-    const v = new Virsh(ctx.run, news.uri);
-    const kind = volumeKind(news);
-    if (kind === "upload") return await upload(ctx, v, news);
-    const name = news.name as string;
-    let spec: VolumeSpec;
-    if (kind === "overlay") {
-      const bpool = news.backingPool ?? news.pool;
-      const base = await volumeByName(v, bpool, news.backingVolume as string);
-      if (!base) throw new Error(`backingVolume: no volume ${news.backingVolume} in pool ${bpool}`);
-      if (base.format !== "qcow2" && base.format !== "raw")
-        throw new Error(`backingVolume: ${base.path} is ${base.format}; a base must be qcow2 or raw`);
-      spec = {
-        name,
-        capacity: news.size ?? base.capacity,
-        format: "qcow2",
-        backing: { path: base.path, format: base.format },
-      };
-    } else {
-      spec = { name, capacity: news.size as number, format: news.format ?? "qcow2" };
-    }
-    await v.withXml("vol-create", volumeXml(spec), [news.pool]);
-    const live = await volumeByName(v, news.pool, name);
-    if (!live) throw new Error(`volume ${name} vanished right after it was created`);
-    return { id: live.key, state: toState(news, name, live, true) };
+    return await withPoolLock(news.uri, news.pool, () => createVolume(ctx, news));
   },
 
   async read(ctx, id, state) {
-    const v = new Virsh(ctx.run, state.uri);
+    const v = virshFor(ctx, state.uri);
     // The pool's cached view may predate an out-of-band change of its directory.
-    await v.attempt(["pool-refresh", state.pool]);
+    await withPoolLock(state.uri, state.pool, () => v.attempt(["pool-refresh", state.pool]));
     const xml = await v.dumpOrNull(["vol-dumpxml", id]);
     if (xml === null) return null;
     const live = parseVolumeXml(xml);
+    // The requested size stays what was asked for (libvirt rounds capacity up); only a volume
+    // that is now smaller than asked (shrunk out of band) shows as drift, which grows it back.
+    const shrunk = state.size !== undefined && live.capacity < state.size;
     return {
       id,
       state: {
@@ -342,36 +332,87 @@ export const volumeDefinition: ResourceDefinition<VolumeInputs, VolumeState> = {
         capacity: live.capacity,
         allocation: live.allocation,
         actualFormat: live.format,
-        ...(state.size !== undefined ? { size: live.capacity } : {}),
+        ...(shrunk ? { size: live.capacity } : {}),
       },
     };
   },
 
   async update(ctx, id, olds, news) {
-    const v = new Virsh(ctx.run, news.uri);
-    if (news.size !== undefined && olds.size !== news.size) {
-      ctx.log.info(`growing ${olds.path} to ${news.size} bytes`);
-      await v.exec(["vol-resize", id, String(news.size)]);
-    }
-    const xml = await v.dumpOrNull(["vol-dumpxml", id]);
-    if (xml === null) throw new Error(`volume ${olds.name} (${id}) no longer exists`);
-    return toState(news, olds.name, parseVolumeXml(xml), olds.created);
+    return await withPoolLock(news.uri, news.pool, async () => {
+      const v = virshFor(ctx, news.uri);
+      if (news.size !== undefined && olds.size !== news.size) {
+        ctx.log.info(`growing ${olds.path} to ${news.size} bytes`);
+        await v.exec(["vol-resize", id, String(news.size)]);
+      }
+      const xml = await v.dumpOrNull(["vol-dumpxml", id]);
+      if (xml === null) throw new Error(`volume ${olds.name} (${id}) no longer exists`);
+      return toState(news, olds.name, parseVolumeXml(xml), olds.created);
+    });
   },
 
   async delete(ctx, id, state) {
     if (!state.created) return; // found, not made: shared content-addressed base of someone else
-    const v = new Virsh(ctx.run, state.uri);
-    if ((await v.dumpOrNull(["vol-dumpxml", id])) === null) return;
-    const users = await overlaysOf(v, state.path);
-    if (users.length > 0) {
-      ctx.log.warn(
-        `keeping volume ${state.path}: it is the base of ${users.join(", ")} (deleted once nothing uses it, by whoever deletes last; or by hand)`,
-      );
-      return;
-    }
-    await v.exec(["vol-delete", id]);
+    await withPoolLock(state.uri, state.pool, async () => {
+      const v = virshFor(ctx, state.uri);
+      if ((await v.dumpOrNull(["vol-dumpxml", id])) === null) return;
+      const users = await overlaysOf(v, state.path);
+      if (users.length > 0) {
+        ctx.log.warn(
+          `keeping volume ${state.path}: it is the base of ${users.join(", ")} (deleted once nothing uses it, by whoever deletes last; or by hand)`,
+        );
+        return;
+      }
+      await v.exec(["vol-delete", id]);
+    });
   },
 };
+
+/** Same kind, format, base and at least the size: what this resource would have made. */
+export function sameShape(live: VolumeLive, spec: VolumeSpec): boolean {
+  return (
+    live.format === spec.format &&
+    live.capacity >= spec.capacity &&
+    (live.backingPath ?? "") === (spec.backing?.path ?? "")
+  );
+}
+
+async function createVolume(ctx: Context, news: VolumeInputs) {
+  const v = virshFor(ctx, news.uri);
+  const kind = volumeKind(news);
+  if (kind === "upload") return await upload(ctx, v, news);
+  const name = news.name as string;
+  let spec: VolumeSpec;
+  if (kind === "overlay") {
+    const bpool = news.backingPool ?? news.pool;
+    const base = await volumeByName(v, bpool, news.backingVolume as string);
+    if (!base) throw new Error(`backingVolume: no volume ${news.backingVolume} in pool ${bpool}`);
+    if (base.format !== "qcow2" && base.format !== "raw")
+      throw new Error(`backingVolume: ${base.path} is ${base.format}; a base must be qcow2 or raw`);
+    spec = {
+      name,
+      capacity: news.size ?? base.capacity,
+      format: "qcow2",
+      backing: { path: base.path, format: base.format },
+    };
+  } else {
+    spec = { name, capacity: news.size as number, format: news.format ?? "qcow2" };
+  }
+  const existing = await volumeByName(v, news.pool, name);
+  if (existing) {
+    // Not in the state but there: made by an earlier create of this resource that was
+    // interrupted before the engine recorded it (a killed `up`), when it has the same shape.
+    if (!sameShape(existing, spec))
+      throw new Error(
+        `name: a volume ${JSON.stringify(name)} already exists in pool ${news.pool} (${existing.format}, ${existing.capacity} bytes${existing.backingPath ? `, on ${existing.backingPath}` : ""}) and differs from this one: remove it or choose another name`,
+      );
+    ctx.log.warn(`adopting volume ${existing.path}: left by an interrupted earlier create of this volume`);
+    return { id: existing.key, state: toState(news, name, existing, true) };
+  }
+  await v.withXml("vol-create", volumeXml(spec), [news.pool]);
+  const live = await volumeByName(v, news.pool, name);
+  if (!live) throw new Error(`volume ${name} vanished right after it was created`);
+  return { id: live.key, state: toState(news, name, live, true) };
+}
 
 async function upload(ctx: Context, v: Virsh, news: VolumeInputs) {
   const source = news.source as string;
@@ -379,13 +420,16 @@ async function upload(ctx: Context, v: Virsh, news: VolumeInputs) {
   const bytes = statSync(source).size;
   const existing = await volumeByName(v, news.pool, name);
   if (existing) {
-    // Content-addressed: same name, same content. A short one is an interrupted upload.
-    if (existing.physical !== bytes)
-      throw new Error(
-        `volume ${name} in pool ${news.pool} exists but holds ${existing.physical} bytes, not the ${bytes} of ${source} (an interrupted upload?): delete it and retry`,
-      );
-    ctx.log.info(`volume ${name} already in pool ${news.pool}: not uploading again`);
-    return { id: existing.key, state: toState(news, name, existing, false) };
+    // Content-addressed: same name, same content. A short one is an interrupted upload, which
+    // nothing can be using (a guest needs the whole image): it is uploaded again.
+    if (existing.physical === bytes) {
+      ctx.log.info(`volume ${name} already in pool ${news.pool}: not uploading again`);
+      return { id: existing.key, state: toState(news, name, existing, false) };
+    }
+    ctx.log.warn(
+      `volume ${name} holds ${existing.physical} of ${bytes} bytes (an interrupted upload): uploading it again`,
+    );
+    await v.exec(["vol-delete", name, "--pool", news.pool]);
   }
   // A raw volume of the file's byte size, then its bytes; libvirt probes the format (qcow2).
   await v.withXml("vol-create", volumeXml({ name, capacity: bytes, format: "raw" }), [news.pool]);

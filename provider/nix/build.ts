@@ -18,7 +18,8 @@ import {
   pathInfoArgs,
 } from "./commands";
 import { defaultGcRootDir, isStoreLink, removeRoots, rootBaseName } from "./gc-roots";
-import { parsePathInfo } from "./path-info";
+import { removeGeneratedFlake } from "./generated";
+import { isInvalidPath, parsePathInfo } from "./path-info";
 import { BuildProgress, drvName } from "./progress";
 
 const attrPath = /^[A-Za-z_][A-Za-z0-9_'-]*(\.([A-Za-z_][A-Za-z0-9_'-]*|"[^"]*"))*$/;
@@ -86,6 +87,8 @@ const target = (i: BuildInputs): FlakeTarget => ({
   system: i.system,
   outputs: i.outputNames,
 });
+
+const tail = (stderr: string): string => stderr.trim().split("\n").slice(-15).join("\n");
 
 export async function evalDrvPath(ctx: Context, i: BuildInputs): Promise<string> {
   const r = await ctx.run("nix", evalDrvPathArgs(target(i)));
@@ -174,9 +177,15 @@ export const buildResource: ResourceDefinition<BuildInputs, BuildState> = {
 
   async read(ctx, id, state) {
     const r = await ctx.run("nix", pathInfoArgs([state.outPath], { closureSize: true }));
+    if (r.exitCode !== 0 && !isInvalidPath(r.stderr))
+      // Could not look (a broken store, a nix that fails): that is not "gone".
+      throw new Error(`nix path-info ${state.outPath} failed:\n${tail(r.stderr)}`);
     const info = r.exitCode === 0 ? parsePathInfo(r.stdout)[0] : undefined;
-    // The output was garbage-collected or deleted: the build no longer exists.
-    if (!info?.valid || !existsSync(state.outPath)) return null;
+    if (!info?.valid || !existsSync(state.outPath)) {
+      // The output was garbage-collected or deleted: the build no longer exists, nor its roots.
+      removeRoots(Object.values(state.gcRoots ?? {}));
+      return null;
+    }
     const gcRoots = Object.fromEntries(Object.entries(state.gcRoots ?? {}).filter(([, l]) => isStoreLink(l)));
     return {
       id,
@@ -193,10 +202,12 @@ export const buildResource: ResourceDefinition<BuildInputs, BuildState> = {
     const state = await build(ctx, id, news);
     const kept = new Set(Object.values(state.gcRoots));
     removeRoots(Object.values(olds.gcRoots ?? {}).filter((l) => !kept.has(l)));
+    if (olds.flake !== news.flake) removeGeneratedFlake(olds.flake);
     return state;
   },
 
   async delete(_ctx, _id, state) {
     removeRoots(Object.values(state.gcRoots ?? {}));
+    removeGeneratedFlake(state.flake);
   },
 };

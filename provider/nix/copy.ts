@@ -6,7 +6,7 @@ import { runChecked } from "../exec";
 import { type SshConnection, sshConnection, sshOptions, withSshMaterial } from "../host/ssh";
 import { type Context, type ResourceDefinition, same } from "../resource";
 import { copyArgs, pathInfoArgs } from "./commands";
-import { parsePathInfo } from "./path-info";
+import { isInvalidPath, parsePathInfo } from "./path-info";
 import { storePath } from "./store-path";
 
 const sshSettings = sshConnection.omit({ host: true, user: true });
@@ -105,6 +105,11 @@ export const copyResource: ResourceDefinition<CopyInputs, CopyState> = {
     const r = await withStore(i, (env) =>
       ctx.run("nix", pathInfoArgs([i.storePath], { store: i.to }), { env }),
     );
+    if (r.exitCode !== 0 && !isInvalidPath(r.stderr))
+      // Could not look (host down, ssh refused): keep the resource; the error says why.
+      throw new Error(
+        `could not check ${i.storePath} on ${i.to}:\n${r.stderr.trim().split("\n").slice(-10).join("\n")}`,
+      );
     const info = r.exitCode === 0 ? parsePathInfo(r.stdout)[0] : undefined;
     // Gone from the destination (collected there, or a fresh host): the copy has to be redone.
     return info?.valid ? { id, state } : null;

@@ -1,6 +1,6 @@
 // Indirect GC roots: symlinks in a state directory that nix registers (gcroots/auto), so that
 // `nix-collect-garbage` keeps a closure that a running guest still uses.
-import { lstatSync, readlinkSync, rmSync } from "node:fs";
+import { lstatSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
 
@@ -28,7 +28,35 @@ export function isStoreLink(link: string): boolean {
   }
 }
 
-/** Remove our roots; anything that is not a symlink into the store is left alone. */
-export function removeRoots(links: Iterable<string>): void {
-  for (const link of links) if (isStoreLink(link)) rmSync(link);
+/** Where nix registers indirect roots: one link per root, pointing at our link. */
+export const autoRootsDir = (env: NodeJS.ProcessEnv = process.env): string =>
+  path.join(env.NIX_STATE_DIR ?? "/nix/var/nix", "gcroots", "auto");
+
+/**
+ * Remove our roots; anything that is not a symlink into the store is left alone. nix's own
+ * registration of each (gcroots/auto/<hash> → our link) goes too, so that no dangling link is
+ * left behind until the next garbage collection.
+ */
+export function removeRoots(links: Iterable<string>, autoDir: string = autoRootsDir()): void {
+  const ours = new Set<string>();
+  for (const link of links) {
+    if (!isStoreLink(link)) continue;
+    rmSync(link);
+    ours.add(link);
+  }
+  if (ours.size === 0) return;
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(autoDir);
+  } catch {
+    return; // not readable (another user's store): nix sweeps it at its next collection
+  }
+  for (const e of entries) {
+    const entry = path.join(autoDir, e);
+    try {
+      if (ours.has(readlinkSync(entry))) rmSync(entry);
+    } catch {
+      // not a link, or gone meanwhile
+    }
+  }
 }

@@ -33,3 +33,7 @@ export function parsePathInfo(json: string): PathInfo[] {
   }
   throw new Error(`unexpected nix path-info output: ${json.slice(0, 200)}`);
 }
+
+/** Does nix say the path is not (or no longer) in the store, rather than that it could not look? */
+export const isInvalidPath = (stderr: string): boolean =>
+  /is not valid|does not exist|is not in the Nix store/i.test(stderr);

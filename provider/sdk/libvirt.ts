@@ -19,6 +19,16 @@ export interface PoolArgs {
 }
 
 /** A `dir` storage pool. */
+/**
+ * libvirt names are unique, so a replacement must delete the old object first. The provider says
+ * so in its diff, but a replacement the user forces (`up --replace`) is decided by the engine
+ * without a diff: the resource option carries it then. A program may still override it.
+ */
+const fixedName = (opts?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions => ({
+  deleteBeforeReplace: true,
+  ...opts,
+});
+
 export class Pool extends pulumi.CustomResource {
   declare readonly uri: pulumi.Output<string>;
   declare readonly name: pulumi.Output<string>;
@@ -41,7 +51,7 @@ export class Pool extends pulumi.CustomResource {
         active: undefined,
         createdDir: undefined,
       },
-      opts,
+      fixedName(opts),
     );
   }
 }
@@ -98,7 +108,7 @@ export class Volume extends pulumi.CustomResource {
         backingFormat: undefined,
         created: undefined,
       },
-      opts,
+      fixedName(opts),
     );
   }
 }
@@ -142,7 +152,7 @@ export class Network extends pulumi.CustomResource {
         active: undefined,
         created: undefined,
       },
-      opts,
+      fixedName(opts),
     );
   }
 }
@@ -271,7 +281,7 @@ export class Domain extends pulumi.CustomResource {
         consoleLogCreated: undefined,
         state: undefined,
       },
-      opts,
+      fixedName(opts),
     );
   }
 }

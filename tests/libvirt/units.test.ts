@@ -9,7 +9,15 @@ import { networkInputs } from "../../provider/libvirt/network";
 import { parseVolList, poolInputs } from "../../provider/libvirt/pool";
 import { parseImageInfo, qemuImgInfoArgs } from "../../provider/libvirt/qemu-img";
 import { libvirtBytes, parseSize } from "../../provider/libvirt/units";
-import { isLocalUri, isNotFound, parseInfo, Virsh, virshArgs } from "../../provider/libvirt/virsh";
+import {
+  isAlreadyDone,
+  isLocalUri,
+  isNotFound,
+  isTransient,
+  parseInfo,
+  Virsh,
+  virshArgs,
+} from "../../provider/libvirt/virsh";
 import { digestVolumeName, storeVolumeName, volumeInputs } from "../../provider/libvirt/volume";
 import { zodFailures } from "../../provider/resource";
 
@@ -83,10 +91,61 @@ describe("virsh", () => {
     );
     expect(isNotFound(r("error: failed to get network 'x'\nerror: Network not found"))).toBe(true);
     expect(isNotFound(r("error: failed to connect to the hypervisor"))).toBe(false);
-    const v = new Virsh(async () => r("error: failed to connect to the hypervisor"));
+    const v = new Virsh(async () => r("error: failed to connect to the hypervisor"), undefined, {
+      retryForMs: 0,
+    });
     await expect(v.dumpOrNull(["dumpxml", "x"])).rejects.toThrow(/failed to connect/);
     const gone = new Virsh(async () => r("error: failed to get domain 'x'"));
     await expect(gone.dumpOrNull(["dumpxml", "x"])).resolves.toBeNull();
+  });
+
+  test("transient failures (libvirtd restarting, a busy pool) are retried, with a bound", async () => {
+    const r = (exitCode: number, stderr = "") => ({ exitCode, stdout: exitCode === 0 ? "ok" : "", stderr });
+    expect(
+      isTransient(r(1, "error: failed to connect to the hypervisor\nerror: Failed to connect socket")),
+    ).toBe(true);
+    expect(isTransient(r(1, "error: internal error: End of file while reading data"))).toBe(true);
+    expect(isTransient(r(1, "error: cannot delete volume: pool 'p' has asynchronous jobs running."))).toBe(
+      true,
+    );
+    expect(isTransient(r(1, "error: failed to get domain 'x'"))).toBe(false);
+    // Two connection failures, then success: the call succeeds, each retry reported.
+    const answers = [
+      r(1, "error: failed to connect to the hypervisor"),
+      r(1, "error: Cannot recv data"),
+      r(0),
+    ];
+    const retries: string[] = [];
+    const calls: string[][] = [];
+    const v = new Virsh(
+      async (_cmd, args) => {
+        calls.push([...args]);
+        return answers.shift() ?? r(0);
+      },
+      "qemu:///system",
+      { onRetry: (m) => retries.push(m) },
+    );
+    await expect(v.exec(["start", "g"])).resolves.toBe("ok");
+    expect(calls).toHaveLength(3);
+    expect(retries).toHaveLength(2);
+    // A start whose first attempt went through before the connection broke: done already.
+    const again = [
+      r(1, "error: End of file while reading data"),
+      r(1, "error: Requested operation is not valid: domain is already running"),
+    ];
+    const w = new Virsh(async () => again.shift() ?? r(1, "x"), "qemu:///system", {
+      onRetry: () => undefined,
+    });
+    await expect(w.exec(["start", "g"])).resolves.toBe("");
+    expect(isAlreadyDone(["undefine", "g"], r(1, "error: failed to get domain 'g'"))).toBe(true);
+    expect(isAlreadyDone(["define", "f"], r(1, "error: failed to get domain 'g'"))).toBe(false);
+    // Bounded: a daemon that stays away fails the call once the retry time is up.
+    const t0 = Date.now();
+    const down = new Virsh(async () => r(1, "error: failed to connect to the hypervisor"), "qemu:///system", {
+      retryForMs: 1500,
+    });
+    await expect(down.exec(["list"])).rejects.toThrow(/failed to connect to the hypervisor/);
+    expect(Date.now() - t0).toBeLessThan(5000);
   });
 
   test("info lines and vol-list tables", () => {

@@ -59,7 +59,7 @@ const spec = (over: Partial<DomainSpec> = {}): DomainSpec => ({
 describe("domain XML", () => {
   test("escapes names, paths and command lines", () => {
     const xml = domainXml(spec());
-    expect(xml).toContain("<name>nixlab-test-xml-a&quot;b&apos;c&lt;d&gt;&amp;e</name>");
+    expect(xml).toContain(`<name>${testPrefix}xml-a&quot;b&apos;c&lt;d&gt;&amp;e</name>`);
     expect(xml).toContain("<cmdline>console=ttyS0 x=&quot;&lt;y&gt; &amp; &apos;z&apos;&quot;</cmdline>");
     expect(xml).toContain('<source file="/var/tmp/a&quot;b&apos;c&lt;d&gt;&amp;e.img"/>');
     expect(xml).not.toMatch(/<d>|& |'z'/);

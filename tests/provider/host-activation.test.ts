@@ -1,7 +1,7 @@
 // nixlab:host:Activation against a loopback sshd "host" (this machine) with fake system closures
 // whose switch-to-configuration records its calls: switch, update, drift, failure with rollback,
 // and a generation that takes the host off the network, rolled back by the host-side watchdog.
-import { existsSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
 import * as path from "node:path";
 import { execa } from "execa";
 import { nixEnv } from "../support/env";
@@ -32,12 +32,16 @@ describe("nixlab:host:Activation", () => {
     sshd = await startSshd(path.join(work, "sshd"));
     const fixture = prepareActivationFixture(work, path.join(work, "sshd", "sshd.pid"));
     callLog = fixture.callLog;
-    for (const name of ["a", "b", "fail", "darken"]) {
+    for (const name of ["a", "b", "fail", "darken", "hang"]) {
       systems[name] = await buildOut(`path:${fixture.flake}#packages.x86_64-linux.${name}`);
     }
     profile = path.join(work, "profiles", "system");
   });
   afterAll(async () => {
+    // The hung activation and the watchdogs of this run's activations (their arguments name the
+    // work folder) would outlive the test on this "host".
+    await execa("pkill", ["-f", "sleep 599.25"], { reject: false });
+    await execa("pkill", ["-f", `watchdog .*${work}`], { reject: false });
     await sshd?.stop();
     removeWorkDir(work);
   });
@@ -93,6 +97,46 @@ describe("nixlab:host:Activation", () => {
     await provider.delete(created.id, urn, updated.outs);
     expect(calls()).toHaveLength(4);
     expect(current()).toBe(systems.b);
+  });
+
+  test("a new key for the same host and system activates nothing; no marker file is left on the host", async () => {
+    const { provider } = testProvider();
+    const tmp = path.join(work, "remote-tmp");
+    mkdirSync(tmp);
+    // Rollback off: no watchdog, so the confirmation's files are the deployer's to remove.
+    const a = await provider.check(urn, {}, inputs(systems.a ?? "", { remoteTmpDir: tmp, rollback: false }));
+    const created = await provider.create(urn, a.inputs);
+    const before = calls().length;
+    expect(readdirSync(tmp)).toEqual([]);
+    const rotated = await provider.check(
+      urn,
+      created.outs,
+      inputs(systems.a ?? "", { remoteTmpDir: tmp, rollback: false, activationTimeoutSeconds: 120 }),
+    );
+    const d = await provider.diff(created.id, urn, created.outs, rotated.inputs);
+    expect(d.changes).toBe(true);
+    await provider.update(created.id, urn, created.outs, rotated.inputs);
+    expect(calls()).toHaveLength(before);
+    // With rollback on, the watchdog removes its files once its time is up; after a failure too.
+    const on = await provider.check(urn, {}, inputs(systems.b ?? "", { remoteTmpDir: tmp }));
+    await provider.update(created.id, urn, created.outs, on.inputs);
+    await waitFor(() => readdirSync(tmp).length === 0, 60_000, "the watchdog to remove its files");
+  });
+
+  test("an activation that never finishes fails at activationTimeoutSeconds", async () => {
+    const { provider } = testProvider();
+    const b = await provider.check(urn, {}, inputs(systems.b ?? ""));
+    const created = await provider.create(urn, b.inputs);
+    const h = await provider.check(
+      urn,
+      created.outs,
+      inputs(systems.hang ?? "", { activationTimeoutSeconds: 10 }),
+    );
+    const t0 = Date.now();
+    await expect(provider.update(created.id, urn, created.outs, h.inputs)).rejects.toThrow(
+      /did not finish within activationTimeoutSeconds \(10 s\); its watchdog switches it back/,
+    );
+    expect(Date.now() - t0).toBeLessThan(30_000);
   });
 
   test("a generation that cuts SSH off is rolled back by the host's watchdog", async () => {

@@ -7,7 +7,7 @@ import { isSecret } from "../../provider/secrets";
 import { nixEnv } from "../support/env";
 import { buildOut, prepareFixtureFlake } from "../support/nix-fixture";
 import { nixCalls, testProvider, urnOf } from "../support/provider-harness";
-import { type LoopbackSshd, startSshd } from "../support/sshd";
+import { freePort, type LoopbackSshd, startSshd } from "../support/sshd";
 import { makeWorkDir, removeWorkDir } from "../support/workdir";
 
 const urn = (name: string) => urnOf("nixlab:nix:Copy", name);
@@ -67,10 +67,16 @@ describe("nixlab:nix:Copy", () => {
     // The key never leaves as plain text: the whole ssh block is a secret in the state.
     expect(isSecret((created.outs as Record<string, unknown>).ssh)).toBe(true);
     expect(JSON.stringify(nixCalls(calls, "copy"))).not.toContain("PRIVATE KEY");
-    // No temp key file is left behind.
-    expect(readdirSync("/tmp").filter((f) => f.startsWith("nixlab-ssh-"))).toEqual([]);
+    // No temp key file is left behind (keys go to memory-backed /dev/shm while in use).
+    for (const dir of ["/tmp", "/dev/shm"])
+      expect(readdirSync(dir).filter((f) => f.startsWith(`nixlab-ssh-${process.pid}-`))).toEqual([]);
 
     expect((await provider.read(created.id, urn("remote"), created.outs)).id).toBe(created.id);
+    // A host that cannot be reached is not a host without the path: refresh fails, keeps the copy.
+    const unreachable = JSON.parse(JSON.stringify(created.outs)) as Record<string, unknown>;
+    const wrapped = unreachable.ssh as { value: Record<string, unknown> };
+    wrapped.value = { ...wrapped.value, port: await freePort(), connectTimeoutSeconds: 3 };
+    await expect(provider.read(created.id, urn("remote"), unreachable)).rejects.toThrow(/could not check/);
     await execa("nix", ["store", "delete", "--store", remoteStore, storePath], { env: nixEnv() });
     expect((await provider.read(created.id, urn("remote"), created.outs)).id).toBe("");
   });

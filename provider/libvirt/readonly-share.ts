@@ -1,0 +1,76 @@
+// Read-only virtiofs shares on a local libvirt host. libvirt 9 with the C virtiofsd refuses
+// `<readonly/>` for virtiofs, and a guest that mounts a share read-only itself can remount it
+// read-write (guest root runs an experimental kernel). So the host enforces it: the share's
+// source becomes a read-only bind mount of the folder, and virtiofsd serves that; a write from
+// the guest fails with EROFS whatever the guest does. One mount per source folder, shared by
+// the domains that use it, removed when the last of them is deleted.
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, rmdirSync } from "node:fs";
+import * as path from "node:path";
+import { type Runner, runChecked } from "../exec";
+
+/** Where the read-only views live (NIXLAB_RO_SHARE_DIR overrides, e.g. for tests). */
+export const readOnlyRoot = (env: NodeJS.ProcessEnv = process.env): string =>
+  env.NIXLAB_RO_SHARE_DIR ?? "/run/nixlab/ro-shares";
+
+/** The read-only view of `source`: a fixed path per folder, so the domain XML is a pure function. */
+export function readOnlyView(source: string, root: string = readOnlyRoot()): string {
+  const id = createHash("sha256").update(path.resolve(source)).digest("hex").slice(0, 16);
+  return path.join(root, `${id}-${path.basename(source) || "root"}`);
+}
+
+/** Mount points (decoded) and their per-mount options, from /proc/self/mountinfo text. */
+export function parseMountInfo(text: string): Map<string, string[]> {
+  const mounts = new Map<string, string[]>();
+  for (const line of text.split("\n")) {
+    const f = line.split(" ");
+    if (f.length < 6 || f[4] === undefined || f[5] === undefined) continue;
+    // mountinfo escapes space, tab, newline and backslash as \ooo.
+    const point = f[4].replace(/\\([0-7]{3})/g, (_m, o: string) =>
+      String.fromCharCode(Number.parseInt(o, 8)),
+    );
+    mounts.set(point, f[5].split(","));
+  }
+  return mounts;
+}
+
+const mountsNow = (): Map<string, string[]> => parseMountInfo(readFileSync("/proc/self/mountinfo", "utf8"));
+
+/** Is `view` mounted read-only right now? */
+export function isReadOnlyMount(view: string): boolean {
+  return mountsNow().get(view)?.includes("ro") ?? false;
+}
+
+/** Make sure the read-only view of `source` is mounted; returns its path. */
+export async function ensureReadOnlyView(run: Runner, source: string): Promise<string> {
+  const view = readOnlyView(source);
+  const opts = mountsNow().get(view);
+  if (opts?.includes("ro")) return view;
+  if (opts) await runChecked(run, "umount", [view]); // a stale read-write mount: never serve that
+  mkdirSync(view, { recursive: true, mode: 0o755 });
+  // util-linux turns `bind,ro` into a bind and a read-only remount of it.
+  await runChecked(run, "mount", ["--bind", "-o", "ro", source, view]);
+  if (!isReadOnlyMount(view)) {
+    await run("umount", [view]);
+    throw new Error(`could not make a read-only view of ${source} at ${view}`);
+  }
+  return view;
+}
+
+/** Unmount and remove views that no domain uses any more (`inUse`: sources of defined domains). */
+export async function releaseReadOnlyViews(
+  run: Runner,
+  views: readonly string[],
+  inUse: ReadonlySet<string>,
+): Promise<void> {
+  const mounted = mountsNow();
+  for (const view of views) {
+    if (inUse.has(view)) continue;
+    if (mounted.has(view)) await runChecked(run, "umount", [view]);
+    try {
+      rmdirSync(view);
+    } catch {
+      // already gone, or not empty (not ours to remove)
+    }
+  }
+}

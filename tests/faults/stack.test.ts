@@ -106,7 +106,8 @@ describe("faults converge: killed up, out-of-band changes, a restarted libvirtd"
         },
       },
     };
-    writeFileSync(path.join(project, `Pulumi.${stack}.yaml`), yaml.dump(config));
+    // The project keeps its stacks' config files in stacks/ (Pulumi.yaml stackConfigDir).
+    writeFileSync(path.join(project, "stacks", `Pulumi.${stack}.yaml`), yaml.dump(config));
     p = pulumiSandbox(work, { NIXLAB_STATE_DIR: state });
     mkdirSync(state, { recursive: true });
     await pulumi(["stack", "init"]);

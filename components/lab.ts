@@ -3,6 +3,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Network, Pool } from "../provider/sdk/libvirt";
+import { checkHost } from "./host-checks";
 import { ImagelessGuest } from "./imageless-guest";
 import { type GuestConfig, type LabConfig, labConfig } from "./lab-config";
 import { LibvirtGuest } from "./libvirt-guest";
@@ -11,7 +12,7 @@ import { type FlakeSource, NixosClosure, type SpecSource } from "./nixos-closure
 import { Qcow2Image } from "./qcow2-image";
 import type { NixlabSpecInput } from "./spec";
 import { rejectSuiteSettings, specSuite } from "./suite-config";
-import { validate } from "./validate";
+import { ConfigError, validate } from "./validate";
 
 export interface GuestOutputs {
   ipAddress: pulumi.Output<string>;
@@ -80,6 +81,10 @@ export class Lab extends pulumi.ComponentResource {
   constructor(name: string, config: unknown, opts?: pulumi.ComponentResourceOptions) {
     // Validate first: a bad config registers nothing.
     const cfg = validate(labConfig, config, "nixlab:lab");
+    const host = checkHost(cfg, { stack: pulumi.getStack(), project: pulumi.getProject() });
+    for (const w of host.warnings) pulumi.log.warn(w);
+    for (const s of host.skipped) pulumi.log.info(s);
+    if (host.problems.length > 0) throw new ConfigError("nixlab:lab", host.problems);
     // Every guest's closure source too (a suite missing what its guest cannot supply fails here).
     const sources = cfg.guests.map((g) => closureSource(g, cfg));
     super("nixlab:components:Lab", name, {}, opts);

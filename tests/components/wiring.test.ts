@@ -154,7 +154,7 @@ describe("Lab", () => {
 
   test("libvirt guests from a spec: one image, overlays per instance, test drives, a generated flake", async () => {
     const lab = new Lab("lab", {
-      sshKeys: ["ssh-ed25519 AAAA lab"],
+      sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPleaseReplaceThisWithYourOwnPublicKeyNixlab lab"],
       pool: { name: "lab-pool", path: "/var/lib/nixlab/lab-pool" },
       guests: [
         {
@@ -203,7 +203,7 @@ describe("Lab", () => {
       hostName: "fst",
       profiles: ["devel"],
       testSuites: ["fstests"],
-      sshKeys: ["ssh-ed25519 AAAA lab"],
+      sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPleaseReplaceThisWithYourOwnPublicKeyNixlab lab"],
     });
     expect(readFileSync(path.join(dir, "flake.nix"), "utf8")).toContain(
       "nixlab.lib.mkSystem { spec = ./spec.json; }",

@@ -7,7 +7,7 @@ import { libvirtUri } from "./libvirt-uri";
 import { imagelessOwnTags, kernelParam, nixlabSpec, virtiofsTag } from "./spec";
 import { sshPublicKey } from "./ssh-public-key";
 import { guestSuite } from "./suite-config";
-import { issueMessage } from "./validate";
+import { ConfigError, issueMessage } from "./validate";
 
 const name = z
   .string()
@@ -267,3 +267,20 @@ export const labConfig = z
 
 export type LabConfig = z.output<typeof labConfig>;
 export type GuestConfig = z.output<typeof guest>;
+
+/**
+ * The `nixlab:lab` stack setting as the engine hands it over (JSON text), parsed without
+ * quoting it back: Pulumi's own requireObject echoes a bad value, which could hold a key.
+ */
+export function labConfigValue(raw: string | undefined): unknown {
+  const where = "nixlab:lab";
+  if (raw === undefined)
+    throw new ConfigError(where, [
+      `${where}: is not set: give the lab in Pulumi.<stack>.yaml under config: nixlab:lab (see Pulumi.demo.yaml)`,
+    ]);
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new ConfigError(where, [`${where}: must be an object with guests (and uri, pool, network, ...)`]);
+  }
+}

@@ -1,13 +1,21 @@
 // The checks of a Lab config that need the host: files that must exist, names already taken in
 // libvirt, memory. They run in the program after the schema and before any resource is
-// registered, so a bad config fails in seconds instead of after builds. Synchronous on purpose:
-// the Lab is built in a constructor. Every command is an argument array, never a shell.
-import { spawnSync } from "node:child_process";
+// registered, so a bad config fails in seconds instead of after builds. Every command is an
+// argument array, never a shell.
+import { execFile } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
+import { defaultDhcpRange } from "../provider/libvirt/network";
 import { isNotFound, virshArgs } from "../provider/libvirt/virsh";
 import { type GuestConfig, type LabConfig, needsPool } from "./lab-config";
-import { collision, type StackId } from "./libvirt-ownership";
+import {
+  foreignDomain,
+  foreignNetwork,
+  foreignPool,
+  type LibvirtKind,
+  type RecordedObject,
+  type StackId,
+} from "./libvirt-ownership";
 import { parseLibvirtUri } from "./libvirt-uri";
 import { hostCachedKernel } from "./locations";
 import { issuePath } from "./validate";
@@ -23,7 +31,7 @@ export interface VirshResult {
 /** What the checks may look at. */
 export interface HostEffects {
   pathKind(p: string): PathKind;
-  virsh(uri: string, args: readonly string[]): VirshResult;
+  virsh(uri: string, args: readonly string[]): Promise<VirshResult>;
   /** /proc/meminfo of this machine (undefined when unreadable). */
   meminfo(): string | undefined;
   /** Throws when the test kernel scripts/setup-host caches is missing. */
@@ -48,13 +56,21 @@ export const hostEffects: HostEffects = {
     return st.isFile() ? "file" : st.isDirectory() ? "directory" : "other";
   },
   virsh(uri, args) {
-    const r = spawnSync("virsh", virshArgs(uri, args), {
-      encoding: "utf8",
-      timeout: virshTimeoutMs,
-      env: { ...process.env, LC_ALL: "C" },
+    return new Promise((resolve) => {
+      execFile(
+        "virsh",
+        virshArgs(uri, args),
+        { encoding: "utf8", timeout: virshTimeoutMs, env: { ...process.env, LC_ALL: "C" } },
+        (err, stdout, stderr) => {
+          const code = (err as { code?: unknown } | null)?.code;
+          resolve({
+            exitCode: err ? (typeof code === "number" ? code : -1) : 0,
+            stdout,
+            stderr: stderr || (err && typeof code !== "number" ? err.message : ""),
+          });
+        },
+      );
     });
-    if (r.error) return { exitCode: -1, stdout: "", stderr: r.error.message };
-    return { exitCode: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   },
   meminfo() {
     try {
@@ -105,12 +121,17 @@ export function parseNodeMemStats(text: string): { totalMiB: number; availableMi
   };
 }
 
-export function checkHost(
+/** This stack, and the libvirt objects its last deployment recorded (or why they could not be read). */
+export interface Ours extends StackId {
+  recorded: RecordedObject[] | { unreadable: string };
+}
+
+export async function checkHost(
   cfg: LabConfig,
-  ours: StackId,
+  ours: Ours,
   fx: HostEffects = hostEffects,
   where = "nixlab:lab",
-): HostReport {
+): Promise<HostReport> {
   const report: HostReport = { problems: [], warnings: [], skipped: [] };
   const problem = (at: readonly PropertyKey[], message: string) =>
     report.problems.push(`${issuePath(where, at)}: ${message}`);
@@ -118,13 +139,17 @@ export function checkHost(
   const local = !("problem" in parsed) && parsed.local;
 
   checkPaths(cfg, local, fx, problem, (s) => report.skipped.push(`${where}: ${s}`));
-  const names = listNames(cfg.uri, fx);
+  const names = await listNames(cfg.uri, fx);
   if ("unreachable" in names) {
     problem(["uri"], `cannot reach libvirt at ${cfg.uri}: ${names.unreachable}`);
     return report;
   }
-  const ourRunning = checkNames(cfg, ours, names, fx, problem);
-  checkMemory(cfg, local, ourRunning, fx, problem, report, where);
+  if ("unreadable" in ours.recorded)
+    report.skipped.push(
+      `${where}: this stack's state could not be read (${ours.recorded.unreadable}): a network or pool that exists is judged by what it is`,
+    );
+  const ourRunning = await checkNames(cfg, ours, names, fx, problem);
+  await checkMemory(cfg, local, ourRunning, fx, problem, report, where);
   return report;
 }
 
@@ -183,54 +208,72 @@ interface Names {
   pools: string[];
 }
 
-function listNames(uri: string, fx: HostEffects): Names | { unreachable: string } {
-  const out: Partial<Names> = {};
-  const lists: [keyof Names, string[]][] = [
-    ["domains", ["list", "--all", "--name"]],
-    ["running", ["list", "--name"]],
-    ["networks", ["net-list", "--all", "--name"]],
-    ["pools", ["pool-list", "--all", "--name"]],
-  ];
-  for (const [key, args] of lists) {
-    const r = fx.virsh(uri, args);
-    if (r.exitCode !== 0) return { unreachable: lastLine(r.stderr) };
-    out[key] = r.stdout
+async function listNames(uri: string, fx: HostEffects): Promise<Names | { unreachable: string }> {
+  const lines = (s: string) =>
+    s
       .split("\n")
       .map((l) => l.trim())
       .filter(Boolean);
-  }
-  return out as Names;
+  // One call first: an unreachable libvirt fails once, not four times (each may wait for ssh).
+  const domains = await fx.virsh(uri, ["list", "--all", "--name"]);
+  if (domains.exitCode !== 0) return { unreachable: lastLine(domains.stderr) };
+  const rest = await Promise.all(
+    [
+      ["list", "--name"],
+      ["net-list", "--all", "--name"],
+      ["pool-list", "--all", "--name"],
+    ].map((a) => fx.virsh(uri, a)),
+  );
+  const failed = rest.find((r) => r.exitCode !== 0);
+  if (failed) return { unreachable: lastLine(failed.stderr) };
+  const [running, networks, pools] = rest.map((r) => lines(r.stdout));
+  return {
+    domains: lines(domains.stdout),
+    running: running ?? [],
+    networks: networks ?? [],
+    pools: pools ?? [],
+  };
 }
 
 /**
- * Why the object named by `args` (a dumpxml command) is not ours to use, or undefined when it is
- * ours or vanished meanwhile.
+ * The XML of a named object; undefined when it vanished meanwhile; a problem when it cannot be read.
  */
-function foreign(uri: string, fx: HostEffects, args: string[], ours: StackId): string | undefined {
-  const r = fx.virsh(uri, args);
-  if (r.exitCode === 0) return collision(r.stdout, ours);
-  if (isNotFound(r)) return undefined;
-  return `its XML could not be read to see whose it is (${lastLine(r.stderr)})`;
+async function dump(
+  uri: string,
+  fx: HostEffects,
+  args: string[],
+): Promise<{ xml: string } | { why?: string }> {
+  const r = await fx.virsh(uri, args);
+  if (r.exitCode === 0) return { xml: r.stdout };
+  if (isNotFound(r)) return {};
+  return { why: `its XML could not be read to see whose it is (${lastLine(r.stderr)})` };
 }
 
 /** Domain, network and pool names the Lab would create but that others hold. Returns our running domains. */
-function checkNames(
+async function checkNames(
   cfg: LabConfig,
-  ours: StackId,
+  ours: Ours,
   names: Names,
   fx: HostEffects,
   problem: Problem,
-): Set<string> {
+): Promise<Set<string>> {
   const on = `on ${cfg.uri}`;
+  const recorded = (kind: LibvirtKind, name: string) =>
+    !("unreadable" in ours.recorded) &&
+    ours.recorded.some((o) => o.kind === kind && o.uri === cfg.uri && o.name === name);
   const ourRunning = new Set<string>();
-  cfg.guests.forEach((g, i) => {
-    for (const name of instances(g)) {
-      if (!names.domains.includes(name)) continue;
-      const why = foreign(cfg.uri, fx, ["dumpxml", name], ours);
-      if (why === undefined) {
-        if (names.running.includes(name)) ourRunning.add(name);
-      } else problem(["guests", i, "name"], `a libvirt domain named ${name} already exists ${on} and ${why}`);
-    }
+  const domains = cfg.guests.flatMap((g, i) =>
+    instances(g)
+      .filter((n) => names.domains.includes(n))
+      .map((name) => ({ i, name })),
+  );
+  const dumps = await Promise.all(domains.map(({ name }) => dump(cfg.uri, fx, ["dumpxml", name])));
+  domains.forEach(({ i, name }, k) => {
+    const d = dumps[k] ?? {};
+    const why = "xml" in d ? foreignDomain(d.xml, ours, recorded("domain", name)) : d.why;
+    if (why !== undefined)
+      problem(["guests", i, "name"], `a libvirt domain named ${name} already exists ${on} and ${why}`);
+    else if ("xml" in d && names.running.includes(name)) ourRunning.add(name);
   });
 
   const net = cfg.network;
@@ -241,7 +284,9 @@ function checkNames(
         `there is no libvirt network named ${net.name} ${on} (give network.address to have nixlab create it)`,
       );
   } else if (names.networks.includes(net.name)) {
-    const why = foreign(cfg.uri, fx, ["net-dumpxml", net.name], ours);
+    const wanted = { address: net.address, dhcp: net.dhcp ?? defaultDhcpRange(net.address) };
+    const d = await dump(cfg.uri, fx, ["net-dumpxml", net.name]);
+    const why = "xml" in d ? foreignNetwork(d.xml, wanted, recorded("network", net.name)) : d.why;
     if (why !== undefined)
       problem(["network", "name"], `a libvirt network named ${net.name} already exists ${on} and ${why}`);
   }
@@ -249,7 +294,11 @@ function checkNames(
   if (cfg.guests.some(needsPool)) {
     const pool = cfg.pool;
     if (names.pools.includes(pool.name)) {
-      const why = foreign(cfg.uri, fx, ["pool-dumpxml", pool.name], ours);
+      const d = await dump(cfg.uri, fx, ["pool-dumpxml", pool.name]);
+      // An inactive pool lists no volumes (the provider counts it as empty too).
+      const vols = await fx.virsh(cfg.uri, ["vol-list", pool.name]);
+      const count = vols.exitCode === 0 ? vols.stdout.split("\n").filter((l) => l.trim()).length : 0;
+      const why = "xml" in d ? foreignPool(d.xml, pool.path, count, recorded("pool", pool.name)) : d.why;
       if (why !== undefined)
         problem(
           ["pool", "name"],
@@ -257,8 +306,10 @@ function checkNames(
         );
     } else {
       // libvirt refuses a second dir pool on the same directory.
-      for (const other of names.pools) {
-        const r = fx.virsh(cfg.uri, ["pool-dumpxml", other]);
+      const others = await Promise.all(
+        names.pools.map(async (other) => ({ other, r: await fx.virsh(cfg.uri, ["pool-dumpxml", other]) })),
+      );
+      for (const { other, r } of others) {
         const target = r.exitCode === 0 ? /<target>\s*<path>([^<]*)<\/path>/.exec(r.stdout)?.[1] : undefined;
         if (target && path.resolve(target) === path.resolve(pool.path))
           problem(
@@ -271,7 +322,7 @@ function checkNames(
   return ourRunning;
 }
 
-function checkMemory(
+async function checkMemory(
   cfg: LabConfig,
   local: boolean,
   ourRunning: Set<string>,
@@ -279,7 +330,7 @@ function checkMemory(
   problem: Problem,
   report: HostReport,
   where: string,
-): void {
+): Promise<void> {
   let mem: { totalMiB: number; availableMiB?: number } | undefined;
   let source: string;
   if (local) {
@@ -287,11 +338,11 @@ function checkMemory(
     mem = text === undefined ? undefined : parseMeminfo(text);
     source = "/proc/meminfo";
   } else {
-    const stats = fx.virsh(cfg.uri, ["nodememstats"]);
+    const stats = await fx.virsh(cfg.uri, ["nodememstats"]);
     mem = stats.exitCode === 0 ? parseNodeMemStats(stats.stdout) : undefined;
     source = "virsh nodememstats";
     if (!mem) {
-      const info = fx.virsh(cfg.uri, ["nodeinfo"]);
+      const info = await fx.virsh(cfg.uri, ["nodeinfo"]);
       const m = /^Memory size:\s*(\d+) KiB/m.exec(info.stdout);
       if (info.exitCode === 0 && m) mem = { totalMiB: Math.floor(Number(m[1]) / 1024) };
       source = "virsh nodeinfo";

@@ -5,7 +5,9 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { checkHost, parseMeminfo, parseNodeMemStats } from "../../components/host-checks";
 import { labConfig } from "../../components/lab-config";
+import { type RecordedObject, recordedObjects } from "../../components/libvirt-ownership";
 import { nixlabXmlns } from "../../provider/libvirt/domain-xml";
+import { defaultDhcpRange } from "../../provider/libvirt/network";
 import { buildXml } from "../../provider/libvirt/xml";
 import { systemUri, virsh } from "../support/libvirt";
 import { sweepLibvirtObjects } from "../support/libvirt-objects";
@@ -14,7 +16,7 @@ import { type LoopbackSshd, startSshd } from "../support/sshd";
 import { makeWorkDir, removeWorkDir } from "../support/workdir";
 
 const run = `${testPrefix}hc-`;
-const ours = { stack: `hostcheck-${process.pid}`, project: "nixlab" };
+const ours = { stack: `hostcheck-${process.pid}`, project: "nixlab", recorded: [] as RecordedObject[] };
 const urn = (stack: string, name: string) =>
   `urn:pulumi:${stack}::nixlab::nixlab:components:Lab$nixlab:libvirt:Domain::${name}`;
 const demo = (name: string, extra: object = {}) => ({
@@ -57,6 +59,8 @@ const memory = () => {
 describe("host checks", () => {
   let work: string;
   let poolDir: string;
+  let emptyPoolDir: string;
+  const net2 = { address: "192.168.232.1/24", dhcp: defaultDhcpRange("192.168.232.1/24") };
 
   beforeAll(async () => {
     work = makeWorkDir("host-checks");
@@ -67,18 +71,36 @@ describe("host checks", () => {
     await define("define", idleDomainXml(`${run}mine`, urn(ours.stack, `${run}mine`)), work);
     await virsh(["start", `${run}mine`]);
     await define("net-define", buildXml({ network: { name: `${run}net` } }), work);
+    // As an interrupted create of a lab's network would leave it (defined, not started).
     await define(
-      "pool-define",
-      buildXml({ pool: { "@_type": "dir", name: `${run}pool`, target: { path: poolDir } } }),
+      "net-define",
+      buildXml({
+        network: {
+          name: `${run}net2`,
+          ip: {
+            "@_address": "192.168.232.1",
+            "@_netmask": "255.255.255.0",
+            dhcp: { range: { "@_start": net2.dhcp.start, "@_end": net2.dhcp.end } },
+          },
+        },
+      }),
       work,
     );
+    const pool = (name: string, dir: string) =>
+      define("pool-define", buildXml({ pool: { "@_type": "dir", name, target: { path: dir } } }), work);
+    await pool(`${run}pool`, poolDir);
+    await virsh(["pool-start", `${run}pool`]);
+    await virsh(["vol-create-as", `${run}pool`, "someones.raw", "1M", "--format", "raw"]);
+    emptyPoolDir = path.join(work, "pool-e");
+    mkdirSync(emptyPoolDir);
+    await pool(`${run}pool-e`, emptyPoolDir);
   });
   afterAll(() => {
     sweepLibvirtObjects(run);
     removeWorkDir(work);
   });
 
-  test("kernel, modules and share folders must exist here, as a file and folders", () => {
+  test("kernel, modules and share folders must exist here, as a file and folders", async () => {
     const file = path.join(work, "a-file");
     writeFileSync(file, "");
     const cfg = config({
@@ -95,7 +117,7 @@ describe("host checks", () => {
         },
       ],
     });
-    expect(checkHost(cfg, ours).problems).toEqual([
+    expect((await checkHost(cfg, ours)).problems).toEqual([
       `nixlab:lab.guests[0].kernel.bzImage: ${work}/missing/bzImage does not exist`,
       `nixlab:lab.guests[0].kernel.modulesDir: ${file} is not a directory`,
       `nixlab:lab.guests[0].shares.src: ${work}/no-such-dir does not exist`,
@@ -104,13 +126,13 @@ describe("host checks", () => {
     ]);
   });
 
-  test("the cached test kernel, when a guest boots it, must be there", () => {
+  test("the cached test kernel, when a guest boots it, must be there", async () => {
     const cfg = config({ guests: [demo(`${run}c`)] });
-    expect(checkHost(cfg, ours).problems).toEqual([]);
+    expect((await checkHost(cfg, ours)).problems).toEqual([]);
     const saved = process.env.NIXLAB_CACHE_DIR;
     process.env.NIXLAB_CACHE_DIR = path.join(work, "empty-cache");
     try {
-      expect(checkHost(cfg, ours).problems).toEqual([
+      expect((await checkHost(cfg, ours)).problems).toEqual([
         `nixlab:lab.guests[0].kernel: is not set, and no cached test kernel at ${work}/empty-cache/kernel/current: run scripts/setup-host (npm run setup); or set kernel: { bzImage, modulesDir }`,
       ]);
     } finally {
@@ -119,7 +141,7 @@ describe("host checks", () => {
     }
   });
 
-  test("names held in libvirt by others are errors; this stack's own objects are not", () => {
+  test("names held in libvirt by others are errors; this stack's own objects are not", async () => {
     const cfg = config({
       network: { name: `${run}net`, address: "192.168.231.1/24" },
       pool: { name: `${run}pool`, path: poolDir },
@@ -130,34 +152,66 @@ describe("host checks", () => {
         demo(`${run}new`, { drives: [{ name: "d", size: "1G" }] }),
       ],
     });
-    expect(checkHost(cfg, ours).problems).toEqual([
+    expect((await checkHost(cfg, ours)).problems).toEqual([
       `nixlab:lab.guests[0].name: a libvirt domain named ${run}foreign already exists on qemu:///system and was not created by nixlab for this stack`,
       `nixlab:lab.guests[1].name: a libvirt domain named ${run}other already exists on qemu:///system and belongs to stack someone-else of project nixlab`,
-      `nixlab:lab.network.name: a libvirt network named ${run}net already exists on qemu:///system and was not created by nixlab for this stack`,
-      `nixlab:lab.pool.name: a libvirt storage pool named ${run}pool already exists on qemu:///system and was not created by nixlab for this stack`,
+      `nixlab:lab.network.name: a libvirt network named ${run}net already exists on qemu:///system and is not this stack's (no address)`,
+      `nixlab:lab.pool.name: a libvirt storage pool named ${run}pool already exists on qemu:///system and is not this stack's (it holds 1 volume(s))`,
+    ]);
+    // What this stack's state records is its own, whatever it holds now.
+    const recorded: RecordedObject[] = [
+      { kind: "network", uri: systemUri, name: `${run}net` },
+      { kind: "pool", uri: systemUri, name: `${run}pool` },
+      { kind: "domain", uri: systemUri, name: `${run}foreign` },
+      { kind: "domain", uri: "qemu+ssh://elsewhere/system", name: `${run}other` },
+    ];
+    expect((await checkHost(cfg, { ...ours, recorded })).problems).toEqual([
+      `nixlab:lab.guests[1].name: a libvirt domain named ${run}other already exists on qemu:///system and belongs to stack someone-else of project nixlab`,
     ]);
     // Another stack of the same project sees the "mine" domain as someone else's.
-    expect(checkHost(cfg, { ...ours, stack: "other-stack" }).problems).toContain(
+    expect((await checkHost(cfg, { ...ours, stack: "other-stack" })).problems).toContain(
       `nixlab:lab.guests[2].name: a libvirt domain named ${run}mine already exists on qemu:///system and belongs to stack ${ours.stack} of project nixlab`,
     );
   });
 
-  test("an existing network must exist; a new pool must not take another pool's folder", () => {
+  test("what an interrupted create of this lab would leave is not a collision (the provider takes it over)", async () => {
+    const lab = (network: object, poolPath: string) =>
+      config({
+        network: { name: `${run}net2`, ...network },
+        pool: { name: `${run}pool-e`, path: poolPath },
+        guests: [demo(`${run}t`, { drives: [{ name: "d", size: "1G" }] })],
+      });
+    expect((await checkHost(lab({ address: net2.address }, emptyPoolDir), ours)).problems).toEqual([]);
+    const other = path.join(work, "elsewhere");
+    expect(
+      (
+        await checkHost(
+          lab({ address: net2.address, dhcp: { start: "192.168.232.10", end: "192.168.232.20" } }, other),
+          ours,
+        )
+      ).problems,
+    ).toEqual([
+      `nixlab:lab.network.name: a libvirt network named ${run}net2 already exists on qemu:///system and is not this stack's (192.168.232.1/24, DHCP ${net2.dhcp.start}-${net2.dhcp.end})`,
+      `nixlab:lab.pool.name: a libvirt storage pool named ${run}pool-e already exists on qemu:///system and is not this stack's (its directory is ${emptyPoolDir})`,
+    ]);
+  });
+
+  test("an existing network must exist; a new pool must not take another pool's folder", async () => {
     const cfg = config({
       network: { name: `${run}nonet` },
       pool: { name: `${run}pool2`, path: `${poolDir}/` },
       guests: [demo(`${run}d`, { drives: [{ name: "d", size: "1G" }] })],
     });
-    expect(checkHost(cfg, ours).problems).toEqual([
+    expect((await checkHost(cfg, ours)).problems).toEqual([
       `nixlab:lab.network.name: there is no libvirt network named ${run}nonet on qemu:///system (give network.address to have nixlab create it)`,
       `nixlab:lab.pool.path: ${poolDir}/ is already the directory of libvirt storage pool ${run}pool on qemu:///system`,
     ]);
   });
 
-  test("memory: above the host's RAM is an error; above what is free, a warning that leaves out our running guests", () => {
+  test("memory: above the host's RAM is an error; above what is free, a warning that leaves out our running guests", async () => {
     const { totalMiB, availableMiB } = memory();
     const tooBig = config({ guests: [demo(`${run}big`, { memoryMiB: totalMiB + 1 })] });
-    const r = checkHost(tooBig, ours);
+    const r = await checkHost(tooBig, ours);
     expect(r.problems).toEqual([
       `nixlab:lab.guests[0].memoryMiB: ${totalMiB + 1} MiB is more than the host's ${totalMiB} MiB of RAM`,
     ]);
@@ -165,7 +219,7 @@ describe("host checks", () => {
     const each = Math.floor(availableMiB * 0.6);
     const pair = (first: string) =>
       config({ guests: [demo(first, { memoryMiB: each }), demo(`${run}second`, { memoryMiB: each })] });
-    const both = checkHost(pair(`${run}first`), ours);
+    const both = await checkHost(pair(`${run}first`), ours);
     expect(both.problems).toEqual([]);
     expect(both.warnings).toHaveLength(1);
     expect(both.warnings[0]).toMatch(
@@ -174,8 +228,8 @@ describe("host checks", () => {
       ),
     );
     // The running "mine" domain is this stack's: its memory is already taken, only the other starts.
-    expect(checkHost(pair(`${run}mine`), ours).warnings).toEqual([]);
-    expect(checkHost(pair(`${run}mine`), { ...ours, stack: "other-stack" }).warnings).toHaveLength(1);
+    expect((await checkHost(pair(`${run}mine`), ours)).warnings).toEqual([]);
+    expect((await checkHost(pair(`${run}mine`), { ...ours, stack: "other-stack" })).warnings).toHaveLength(1);
   });
 
   describe("over qemu+ssh:// (a loopback sshd)", () => {
@@ -195,7 +249,7 @@ describe("host checks", () => {
       await sshd.stop();
     });
 
-    test("paths on the remote host are skipped, saying so; names and memory are checked there", () => {
+    test("paths on the remote host are skipped, saying so; names and memory are checked there", async () => {
       const { totalMiB } = memory();
       const cfg = config({
         uri,
@@ -208,7 +262,7 @@ describe("host checks", () => {
           }),
         ],
       });
-      const r = checkHost(cfg, ours);
+      const r = await checkHost(cfg, ours);
       expect(r.skipped).toEqual([
         `nixlab:lab: 3 kernel, modules and share path(s) not checked: they are on the libvirt host of ${uri}`,
       ]);
@@ -220,13 +274,55 @@ describe("host checks", () => {
     });
   });
 
-  test("a libvirt that cannot be reached is an error naming the URI, with the reason", () => {
+  test("a libvirt that cannot be reached is an error naming the URI, with the reason", async () => {
     const uri = "qemu+ssh://root@127.0.0.1:1/system";
-    const r = checkHost(config({ uri, guests: [demo(`${run}u`)] }), ours);
+    const r = await checkHost(config({ uri, guests: [demo(`${run}u`)] }), ours);
     expect(r.problems).toHaveLength(1);
     expect(r.problems[0]).toMatch(
       /^nixlab:lab\.uri: cannot reach libvirt at qemu\+ssh:\/\/root@127\.0\.0\.1:1\/system: .*Connection refused/,
     );
+  });
+
+  test("the engine's answer about this stack's resources: its libvirt objects by kind, URI and name", () => {
+    const answer = {
+      name: "dev",
+      outputs: {
+        "urn:pulumi:dev::nixlab::pulumi:pulumi:Stack::nixlab-dev": {
+          type: "pulumi:pulumi:Stack",
+          outputs: {},
+        },
+        "urn:pulumi:dev::nixlab::nixlab:components:Lab$nixlab:libvirt:Pool::lab-pool": {
+          type: "nixlab:libvirt:Pool",
+          outputs: { uri: "qemu:///system", name: "nixlab", targetPath: "/var/lib/nixlab/pool" },
+        },
+        "urn:pulumi:dev::nixlab::nixlab:components:Lab$nixlab:libvirt:Network::lab-network": {
+          type: "nixlab:libvirt:Network",
+          outputs: { uri: "qemu:///system", name: "nixlab-nfs" },
+        },
+        "urn:pulumi:dev::nixlab::nixlab:libvirt:Domain::broken": {
+          type: "nixlab:libvirt:Domain",
+          outputs: {},
+        },
+      },
+    };
+    expect(recordedObjects(answer)).toEqual([
+      { kind: "pool", uri: "qemu:///system", name: "nixlab" },
+      { kind: "network", uri: "qemu:///system", name: "nixlab-nfs" },
+    ]);
+    expect(recordedObjects({ name: "dev", outputs: {} })).toEqual([]);
+    expect(recordedObjects(undefined)).toEqual([]);
+  });
+
+  test("when this stack's state cannot be read, that is said, and pools and networks are judged by what they are", async () => {
+    const cfg = config({
+      network: { name: `${run}net2`, address: net2.address },
+      guests: [demo(`${run}s`)],
+    });
+    const r = await checkHost(cfg, { ...ours, recorded: { unreadable: "no backend" } });
+    expect(r.problems).toEqual([]);
+    expect(r.skipped).toEqual([
+      "nixlab:lab: this stack's state could not be read (no backend): a network or pool that exists is judged by what it is",
+    ]);
   });
 
   test("memory figures: /proc/meminfo and virsh nodememstats as this libvirt prints them", async () => {

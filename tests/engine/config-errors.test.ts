@@ -55,7 +55,13 @@ describe("config errors through the Pulumi engine", () => {
     const config = lab === undefined ? {} : { "nixlab:lab": lab };
     writeFileSync(path.join(project, `Pulumi.${stack}.yaml`), yaml.dump({ encryptionsalt: salt, config }));
   };
-  const pulumi = (args: string[]) => p.run([...args, "-s", stack], { cwd: project, reject: false });
+  const pulumi = (args: string[], s = stack) => p.run([...args, "-s", s], { cwd: project, reject: false });
+  const stateTypes = async (s = stack) => {
+    const state = JSON.parse((await pulumi(["stack", "export"], s)).stdout) as {
+      deployment: { resources?: { type: string }[] };
+    };
+    return (state.deployment.resources ?? []).map((x) => x.type);
+  };
 
   beforeAll(async () => {
     work = makeWorkDir("engine-config-errors");
@@ -163,10 +169,8 @@ describe("config errors through the Pulumi engine", () => {
     expectPlain(r);
     expect(spy.calls()).toEqual([]);
     expect((await virsh(["list", "--all", "--name"])).split("\n")).not.toContain(`${run}k`);
-    const state = JSON.parse((await pulumi(["stack", "export"])).stdout) as {
-      deployment: { resources?: { type: string }[] };
-    };
-    expect((state.deployment.resources ?? []).map((x) => x.type)).toEqual(["pulumi:pulumi:Stack"]);
+    // Nothing of nixlab's in the state (the engine's own stack and built-in provider only).
+    expect((await stateTypes()).filter((t) => t.startsWith("nixlab:"))).toEqual([]);
   });
 
   test("a private key pasted into sshKeys is refused, never shown, and nothing is written for it", async () => {
@@ -226,5 +230,54 @@ describe("config errors through the Pulumi engine", () => {
     );
     expect(r.all).not.toMatch(/error:/);
     expectPlain(r);
+  });
+
+  test("a stack's own guest, network and pool (in its state, the pool holding its volume) pass the checks on the next up; another stack's preview lists them", async () => {
+    const guest = `${run}own`;
+    const lab = {
+      network: { name: `${run}net`, address: "192.168.247.1/24" },
+      pool: { name: `${run}pool`, path: path.join(work, "pool") },
+      guests: [
+        {
+          name: guest,
+          backend: "imageless",
+          vcpus: 1,
+          memoryMiB: 256,
+          drives: [{ name: "scratch", size: "16M" }],
+          closure: { demoFixture: true },
+        },
+      ],
+    };
+    setLab(lab);
+    const other = `${stack}-other`;
+    try {
+      const made = await pulumi(["up", "--yes", "--skip-preview"]);
+      if (made.exitCode !== 0) throw new Error(made.all);
+      expect((await virsh(["vol-list", `${run}pool`])).split("\n").filter((l) => l.trim())).toHaveLength(1);
+      // This stack again: its state records them all, so the checks pass and nothing changes.
+      const again = await pulumi(["up", "--yes"]);
+      expect(again.exitCode).toBe(0);
+      expect(again.all).toMatch(/\d+ unchanged/);
+      expect(again.all).not.toMatch(/to (create|update|replace|delete)|error:|warning:/);
+      expectPlain(again);
+      // Another stack with the same config: the running guest and the pool holding a volume are not its own.
+      await p.run(["stack", "init", other], { cwd: project });
+      const otherFile = path.join(project, `Pulumi.${other}.yaml`);
+      const otherSalt = (yaml.load(readFileSync(otherFile, "utf8")) as { encryptionsalt: string })
+        .encryptionsalt;
+      writeFileSync(otherFile, yaml.dump({ encryptionsalt: otherSalt, config: { "nixlab:lab": lab } }));
+      const theirs = await pulumi(["preview"], other);
+      expect(theirs.exitCode).not.toBe(0);
+      expect(listed(theirs.all)).toEqual([
+        `nixlab:lab.guests[0].name: a libvirt domain named ${guest} already exists on qemu:///system and belongs to stack ${stack} of project nixlab`,
+        `nixlab:lab.pool.name: a libvirt storage pool named ${run}pool already exists on qemu:///system and is not this stack's (it holds 1 volume(s))`,
+      ]);
+      expectPlain(theirs);
+    } finally {
+      await p.run(["stack", "rm", "--yes", "--force", "-s", other], { cwd: project, reject: false });
+      await pulumi(["destroy", "--yes", "--skip-preview"]);
+    }
+    expect((await stateTypes()).filter((t) => t.startsWith("nixlab:"))).toEqual([]);
+    expect((await virsh(["list", "--all", "--name"])).split("\n")).not.toContain(guest);
   });
 });

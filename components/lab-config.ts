@@ -276,7 +276,7 @@ export function labConfigValue(raw: string | undefined): unknown {
   const where = "nixlab:lab";
   if (raw === undefined)
     throw new ConfigError(where, [
-      `${where}: is not set: give the lab in Pulumi.<stack>.yaml under config: nixlab:lab (see Pulumi.demo.yaml)`,
+      `${where}: is not set: describe the lab under config: nixlab:lab in stacks/Pulumi.<stack>.yaml (start from one of stack-templates/)`,
     ]);
   try {
     return JSON.parse(raw);

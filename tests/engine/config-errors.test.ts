@@ -50,10 +50,12 @@ describe("config errors through the Pulumi engine", () => {
   let spy: NixSpy;
   let salt: string;
 
+  /** A stack's settings file in the project copy (Pulumi.yaml keeps them in stacks/). */
+  const stackFile = (name: string) => path.join(project, "stacks", `Pulumi.${name}.yaml`);
   /** Write this run's stack file with `lab` as nixlab:lab (undefined: no setting at all). */
   const setLab = (lab: unknown) => {
     const config = lab === undefined ? {} : { "nixlab:lab": lab };
-    writeFileSync(path.join(project, `Pulumi.${stack}.yaml`), yaml.dump({ encryptionsalt: salt, config }));
+    writeFileSync(stackFile(stack), yaml.dump({ encryptionsalt: salt, config }));
   };
   const pulumi = (args: string[], s = stack) => p.run([...args, "-s", s], { cwd: project, reject: false });
   const stateTypes = async (s = stack) => {
@@ -70,7 +72,7 @@ describe("config errors through the Pulumi engine", () => {
     spy = nixSpy(work);
     p = pulumiSandbox(work, { NIXLAB_STATE_DIR: stateDir }, { pathPrepend: [spy.binDir] });
     await p.run(["stack", "init", stack], { cwd: project });
-    const init = yaml.load(readFileSync(path.join(project, `Pulumi.${stack}.yaml`), "utf8")) as {
+    const init = yaml.load(readFileSync(stackFile(stack), "utf8")) as {
       encryptionsalt: string;
     };
     salt = init.encryptionsalt;
@@ -200,7 +202,7 @@ describe("config errors through the Pulumi engine", () => {
     setLab(undefined);
     const missing = await pulumi(["preview"]);
     expect(listed(missing.all)).toEqual([
-      "nixlab:lab: is not set: give the lab in Pulumi.<stack>.yaml under config: nixlab:lab (see Pulumi.demo.yaml)",
+      "nixlab:lab: is not set: describe the lab under config: nixlab:lab in stacks/Pulumi.<stack>.yaml (start from one of stack-templates/)",
     ]);
     expectPlain(missing);
     setLab("hunter2-not-json");
@@ -262,7 +264,7 @@ describe("config errors through the Pulumi engine", () => {
       expectPlain(again);
       // Another stack with the same config: the running guest and the pool holding a volume are not its own.
       await p.run(["stack", "init", other], { cwd: project });
-      const otherFile = path.join(project, `Pulumi.${other}.yaml`);
+      const otherFile = stackFile(other);
       const otherSalt = (yaml.load(readFileSync(otherFile, "utf8")) as { encryptionsalt: string })
         .encryptionsalt;
       writeFileSync(otherFile, yaml.dump({ encryptionsalt: otherSalt, config: { "nixlab:lab": lab } }));

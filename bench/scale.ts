@@ -7,7 +7,7 @@
 // checked for leaks.
 import { cpus, loadavg, totalmem } from "node:os";
 import { closuresSection } from "./scale/closures";
-import { benchPrefix, printTable, type Row, sweepBenchObjects } from "./scale/common";
+import { benchPrefix, logDir, printTable, type Row, sweepBenchObjects } from "./scale/common";
 import { disksSection } from "./scale/disks";
 import { guestsSection } from "./scale/guests";
 
@@ -43,6 +43,7 @@ async function main(): Promise<void> {
         noopRounds: 3,
         engine: engineSettings,
         compareEngineDefaults: process.env.BENCH_SCALE_DEFAULTS !== "0",
+        unpackedSizes: (process.env.BENCH_SCALE_UNPACKED ?? "1,16").split(",").filter(Boolean).map(Number),
       }),
     );
     await section("closures", () => closuresSection(rows, { engine: engineSettings }));
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
     `\nScale (issue 14), ${((Date.now() - started) / 60000).toFixed(1)} min, load at the end ${load()}:\n`,
   );
   printTable(rows);
+  console.log(`\nEach engine run's output: ${logDir}`);
   if (failures.length > 0) {
     console.error(`\nfailed sections:\n${failures.join("\n")}`);
     process.exit(1);

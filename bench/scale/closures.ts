@@ -21,7 +21,7 @@ import {
   type Row,
 } from "./common";
 
-const rounds = 3;
+const rounds = 2;
 
 /** Write rounds.nix so that evaluating `heavy` takes about `targetMs` here and now. */
 async function calibrate(flake: string, targetMs: number): Promise<{ rounds: number; ms: number }> {

@@ -5,6 +5,7 @@
 // plugin and of nix during the 16-guest up.
 import { rmSync } from "node:fs";
 import * as path from "node:path";
+import { hostCachedKernel } from "../../components/locations";
 import { repoRoot } from "../../tests/support/paths";
 import {
   benchPrefix,
@@ -23,6 +24,7 @@ import {
   pulumi,
   type Row,
   sweepBenchObjects,
+  uncompressedKernel,
 } from "./common";
 
 export interface GuestsOptions {
@@ -33,13 +35,21 @@ export interface GuestsOptions {
   engine: Record<string, string>;
   /** Also bring up the largest lab with the engine's own defaults, for comparison. */
   compareEngineDefaults: boolean;
+  /** Lab sizes also brought up with the host kernel unpacked (ELF vmlinux, PVH entry). */
+  unpackedSizes: number[];
 }
 
-const labConfig = (n: number, memoryMiB: number) => ({
+const labConfig = (
+  n: number,
+  memoryMiB: number,
+  kernel?: { bzImage: string; modulesDir: string },
+  tag = "g",
+) => ({
   "nixlab:lab": {
     guests: [
       {
-        name: `${benchPrefix}g${n}`,
+        name: `${benchPrefix}${tag}${n}`,
+        ...(kernel ? { kernel } : {}),
         ...(n > 1 ? { count: n } : {}),
         backend: "imageless",
         vcpus: 1,
@@ -61,6 +71,11 @@ export async function guestsSection(rows: Row[], o: GuestsOptions): Promise<void
   for (const n of o.sizes) stacks[`g${n}`] = labConfig(n, o.memoryMiB);
   const largest = Math.max(...o.sizes);
   if (o.compareEngineDefaults) stacks.defaults = labConfig(largest, o.memoryMiB);
+  const host = hostCachedKernel();
+  const vmlinux = o.unpackedSizes.length > 0 ? uncompressedKernel(host.bzImage, work) : undefined;
+  if (vmlinux)
+    for (const n of o.unpackedSizes)
+      stacks[`u${n}`] = labConfig(n, o.memoryMiB, { bzImage: vmlinux, modulesDir: host.modulesDir }, "u");
   const lab = projectDir(
     path.join(work, "lab"),
     {
@@ -196,6 +211,28 @@ export async function guestsSection(rows: Row[], o: GuestsOptions): Promise<void
         ratio: fmtX(r.ms / one),
       });
       await destroy(lab, stack);
+    }
+    if (o.unpackedSizes.length > 0 && !vmlinux)
+      console.log("  the host kernel has no xz-packed ELF with a PVH entry: no unpacked-kernel rows");
+    const unpacked = new Map<number, number>();
+    for (const n of vmlinux ? o.unpackedSizes : []) {
+      const stack = `u${n}`;
+      await init(lab, stack);
+      const r = await run(lab, stack, up);
+      const cpu = guestCpuSeconds(`${benchPrefix}u${n}`);
+      unpacked.set(n, r.ms);
+      console.log(`  up of ${n} guest(s), unpacked kernel: ${fmtS(r.ms)}, guests' CPU ${cpu.toFixed(1)} s`);
+      const base = unpacked.get(Math.min(...o.unpackedSizes)) ?? r.ms;
+      rows.push({
+        section: "1",
+        what: `up, ${n} guest(s), kernel unpacked (vmlinux, PVH); guests' CPU ${cpu.toFixed(1)} s`,
+        value: fmtS(r.ms),
+        ratio: `${fmtX(r.ms / base)} (${fmtX(r.ms / one)} bzImage one)`,
+        goal: n === Math.max(...o.unpackedSizes) ? "<= 3x one guest" : "",
+      });
+      await destroy(lab, stack);
+      const left = leftovers(`${benchPrefix}u${n}`);
+      if (left.length > 0) throw new Error(`destroy of ${n} guests left ${left.join(", ")}`);
     }
   } finally {
     for (const l of [...live].reverse()) {

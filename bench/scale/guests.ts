@@ -143,13 +143,8 @@ export async function guestsSection(rows: Row[], o: GuestsOptions): Promise<void
         });
         rows.push({
           section: "5",
-          what: `peak RSS of one nix process, ${n}-guest up`,
-          value: fmtMiB(mem.nixKiB),
-        });
-        rows.push({
-          section: "5",
-          what: `peak RSS of all nix processes at once, ${n}-guest up`,
-          value: fmtMiB(mem.nixConcurrentKiB),
+          what: `peak RSS of a nix process, ${n}-guest up (${spy.count("nix", "*")} nix calls)`,
+          value: fmtMiB(Math.max(spy.nixPeakKiB(), mem.nixKiB)),
         });
         await noopVersusFloor(rows, n, o.noopRounds, {
           lab: () => run(lab, stack, up),
@@ -273,6 +268,14 @@ async function noopVersusFloor(
   const defines = f.spy.count("virsh", "define");
   const starts = f.spy.count("virsh", "start");
   const virshAll = f.spy.count("virsh", "*");
+  const bySub = new Map<string, number>();
+  for (const c of f.spy.calls().filter((c) => c[0] === "virsh")) {
+    const sub = c.slice(1).find((a, i, all) => !a.startsWith("-") && all[i - 1] !== "-c") ?? "?";
+    bySub.set(sub, (bySub.get(sub) ?? 0) + 1 / rounds);
+  }
+  console.log(
+    `  virsh calls per no-op up: ${[...bySub].map(([k, v]) => `${k.split(" ")[0]} ${v.toFixed(0)}`).join(", ")}`,
+  );
   console.log(
     `  no-op up of ${n} guests: ${lab.map((m) => fmtS(m)).join(", ")}; floor: ${floor.map((m) => fmtS(m)).join(", ")}`,
   );

@@ -9,6 +9,12 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Called for each stderr line as it arrives (progress streaming). */
   onStderrLine?: (line: string) => void;
+  /** Called for each stdout line as it arrives (progress streaming). */
+  onStdoutLine?: (line: string) => void;
+  /** Write stdout to this file instead of returning it (binary data such as a tar stream). */
+  stdoutFile?: string;
+  /** Stop the command (SIGTERM) when this signal aborts; the call then throws. */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -32,6 +38,16 @@ export class CommandError extends Error {
   }
 }
 
+function byLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let partial = "";
+  stream.on("data", (chunk: Buffer) => {
+    const lines = (partial + chunk.toString("utf8")).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) onLine(line);
+  });
+  stream.on("end", () => partial && onLine(partial));
+}
+
 export const execaRunner: Runner = async (cmd, args, opts = {}) => {
   const child = execa(cmd, args, {
     reject: false,
@@ -40,25 +56,23 @@ export const execaRunner: Runner = async (cmd, args, opts = {}) => {
     cwd: opts.cwd,
     input: opts.input ?? "",
     timeout: opts.timeoutMs,
+    ...(opts.signal ? { cancelSignal: opts.signal } : {}),
+    ...(opts.stdoutFile ? { stdout: { file: opts.stdoutFile } } : {}),
     stripFinalNewline: false,
     maxBuffer: 256 * 1024 * 1024,
   });
-  if (opts.onStderrLine && child.stderr) {
-    const onLine = opts.onStderrLine;
-    let partial = "";
-    child.stderr.on("data", (chunk: Buffer) => {
-      const lines = (partial + chunk.toString("utf8")).split("\n");
-      partial = lines.pop() ?? "";
-      for (const line of lines) onLine(line);
-    });
-    child.stderr.on("end", () => partial && onLine(partial));
-  }
+  if (opts.onStderrLine && child.stderr) byLine(child.stderr, opts.onStderrLine);
+  if (opts.onStdoutLine && child.stdout) byLine(child.stdout, opts.onStdoutLine);
   const r = await child;
   if (r.failed && r.exitCode === undefined) {
     // Could not start at all (ENOENT) or killed by the timeout.
     throw new Error(`${cmd}: ${r.shortMessage}`);
   }
-  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+  return {
+    exitCode: r.exitCode ?? -1,
+    stdout: opts.stdoutFile ? "" : String(r.stdout),
+    stderr: String(r.stderr),
+  };
 };
 
 /** Run and throw a CommandError unless the exit code is 0. */

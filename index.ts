@@ -4,7 +4,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Lab } from "./components/lab";
 
-const lab = new Lab("lab", new pulumi.Config("nixlab").requireObject("lab"));
+const config = new pulumi.Config("nixlab");
+const lab = new Lab("lab", config.requireObject("lab"), undefined, {
+  sshPrivateKey: config.getSecret("sshPrivateKey"),
+});
 
-/** Per guest: IP address, SSH command, console log path, closure path. */
+/** Per guest: IP address, SSH command, console log path, closure path; and the suite run's results. */
 export const guests = lab.guests;

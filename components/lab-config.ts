@@ -2,6 +2,7 @@
 // resource is registered. One guest entry per test section, as kdevops lays out its hosts.
 import * as z from "zod";
 import { nixlabSpec, testSuites } from "./spec";
+import { suiteRunConfig, suiteRunDefaults } from "./suite-run-config";
 
 const name = z
   .string()
@@ -122,9 +123,11 @@ export const labConfig = z
     /** The nixlab flake spec guests are built with (default: this repository's nix/). */
     nixlab: z.string().optional(),
     nixpkgs: z.string().optional(),
-    /** Added to every spec guest's root authorized keys. */
+    /** Added to every spec guest's root authorized keys (and the demo guest's). */
     sshKeys: z.array(z.string().min(1)).default([]),
     guests: z.array(guest).min(1, "must list at least one guest"),
+    /** Running the guests' suites (components/suite-run-config.ts). */
+    suiteRun: suiteRunConfig.default(suiteRunDefaults),
   })
   .strict()
   .superRefine((lab, ctx) => {

@@ -121,8 +121,3 @@ export function latestRun(
   }
   return last;
 }
-
-/** The runner's log of a run, when it kept one. */
-export function runnerLog(run: ArchivedRun): string | undefined {
-  return readText(path.join(run.dir, archiveLayout.runnerLog));
-}

@@ -10,7 +10,7 @@
 // block is the fallback; a section that has neither (the run was killed early) still yields its
 // failures from the .out.bad/.dmesg files. `./check`'s console output, when the runner kept it, adds
 // what the files lack: [expunged] tests, not-run reasons, and the test that never finished.
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import * as path from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import { excerpt, joinExcerpts, readText, seconds } from "../text";
@@ -53,6 +53,20 @@ function text(node: unknown): string | undefined {
     if (typeof t === "string") return t;
   }
   return undefined;
+}
+
+/**
+ * fstests before March 2023 ran its XML escaping over the text inside CDATA too, so old reports carry
+ * `&quot;` where the diff had `"`. Text that has such entities and none of the raw characters they
+ * stand for was written that way and is decoded; newer text (escaped for CDATA only) is left alone.
+ */
+function cdataText(node: unknown): string | undefined {
+  const t = text(node);
+  if (t === undefined || !/&(quot|apos|lt|gt|amp);/.test(t) || /["'<>]/.test(t)) return t;
+  return t.replace(
+    /&(quot|apos|lt|gt|amp);/g,
+    (_, e: string) => ({ quot: '"', apos: "'", lt: "<", gt: ">", amp: "&" })[e] ?? "",
+  );
 }
 
 function element(node: Node, name: string): Node | undefined {
@@ -108,8 +122,8 @@ function xunitCase(tc: Node, id: string, section: string | undefined): TestResul
       status,
       excerpt: joinExcerpts(
         attr(failure, "message"),
-        excerpt(text(tc["system-err"]), 30),
-        excerpt(text(tc["kernel-log"]), 20),
+        excerpt(cdataText(tc["system-err"]), 30),
+        excerpt(cdataText(tc["kernel-log"]), 20),
       ),
     };
   }
@@ -444,13 +458,4 @@ function withArtifacts(dir: string, t: TestResult): TestResult {
   const dmesg = readText(path.join(dir, `${t.id}.dmesg`));
   const detail = outBad !== undefined ? excerpt(outBad, 30) : excerpt(dmesg, 20);
   return detail ? { ...t, excerpt: joinExcerpts(t.excerpt, detail) } : t;
-}
-
-/** Whether a folder looks like fstests results (used to tell a wrong `suite` from empty results). */
-export function looksLikeFstests(rawDir: string): boolean {
-  try {
-    return statSync(rawDir).isDirectory() && reportDirs(rawDir).length > 0;
-  } catch {
-    return false;
-  }
 }

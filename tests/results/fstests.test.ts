@@ -65,6 +65,8 @@ describe("fstests: kdevops btrfs run (6.2.0-rc4-next-20230119, fstests of Januar
     expect(b002.status).toBe("fail");
     expect(b002.excerpt).toContain("- output mismatch (see ");
     expect(b002.excerpt).toContain("-Silence is golden");
+    // That fstests escaped the CDATA text (&quot;); the excerpt has the diff's own quotes back.
+    expect(b002.excerpt).toContain(`systemd-run --quiet --unit "\${unit}" --scope "\${cmd[@]}"`);
     expect(Buffer.byteLength(b002.excerpt ?? "")).toBeLessThanOrEqual(4096);
   });
 
@@ -121,6 +123,34 @@ describe("fstests: kdevops tmpfs run (6.8.0-rc2, fstests of 2024 with <kernel-lo
     expect(t.excerpt).toContain("generic/080.out.bad");
     expect(t.excerpt).toContain("run fstests generic/080 at 2024-02-01 23:49:16");
     expect(byId(tests, "generic/001").durationSeconds).toBe(14);
+  });
+});
+
+describe("fstests: ceph console output (fstests of November 2021)", () => {
+  const out = readFileSync(fixture("fstests/ceph-console-5.16.0-rc1/ceph.exlude.txt"), "utf8");
+  const [section] = parseCheckConsole(out);
+  const tests = section?.tests ?? [];
+  const summary = parseCheckLog(out);
+
+  test("every test line: 93 passes, 4 failures, 260 not run, 1 expunged; the summary agrees", () => {
+    expect(section?.section).toBeUndefined();
+    expect(countStatuses(tests)).toEqual({ pass: 93, fail: 4, skip: 260, notrun: 1, error: 0 });
+    expect(ids(tests, "fail")).toEqual(summary?.failures);
+    expect(ids(tests, "skip")).toEqual(summary?.notRun);
+    expect(summary?.verdict).toBe("Failed 4 of 97 tests");
+  });
+
+  test("durations, reasons and diffs", () => {
+    expect(byId(tests, "generic/014").durationSeconds).toBe(349);
+    expect(byId(tests, "generic/003")).toEqual({ id: "generic/003", status: "notrun", excerpt: "expunged" });
+    expect(byId(tests, "generic/018").excerpt).toBe('defragmentation not supported for fstype "ceph"');
+    const g258 = byId(tests, "generic/258").excerpt ?? "";
+    expect(g258.split("\n").slice(0, 2)).toEqual([
+      "[failed, exit status 1] - output mismatch (see /data/xfstests/results//generic/258.out.bad)",
+      "--- tests/generic/258.out\t2021-11-04 10:18:47.807404176 +0800",
+    ]);
+    expect(g258).toContain("+Timestamp wrapped: 0");
+    expect(byId(tests, "generic/062").excerpt).toContain('+user.name=""');
   });
 });
 

@@ -47,7 +47,8 @@ export const suiteRunConfig = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.testTimeoutSeconds > c.runTimeoutSeconds)
+    // (Only when the run's limit is itself valid: zod reports that one already.)
+    if (c.runTimeoutSeconds >= 1 && c.testTimeoutSeconds > c.runTimeoutSeconds)
       ctx.addIssue({
         code: "custom",
         path: ["testTimeoutSeconds"],

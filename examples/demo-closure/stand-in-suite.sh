@@ -13,7 +13,8 @@
 # generic/004 is not run, generic/005 and xfs/001 pass. Like check, it exits 1 when tests failed.
 # Its behaviour can be changed on the guest (the demo takes no suite options) in
 # /run/nixlab-stand-in.conf: SECONDS_PER_TEST=<n> (default 1) is how long each test takes;
-# HANG_AT=<test> makes that test hang until the run is stopped.
+# HANG_AT=<test> makes that test hang until the run is stopped; PASSING="<test> ..." makes
+# those tests pass.
 set -u
 
 results=${NIXLAB_RESULTS_DIR:?NIXLAB_RESULTS_DIR is not set}
@@ -21,6 +22,7 @@ results=${NIXLAB_RESULTS_DIR:?NIXLAB_RESULTS_DIR is not set}
 section=${NIXLAB_SUITE_SECTION:-nixlab}
 SECONDS_PER_TEST=1
 HANG_AT=""
+PASSING=""
 if [ -f /run/nixlab-stand-in.conf ]; then . /run/nixlab-stand-in.conf; fi
 per_test=$SECONDS_PER_TEST
 hang_at=$HANG_AT
@@ -107,6 +109,7 @@ echo ""
 
 run_test() { # run_test ID STATUS DETAIL
   id=$1 status=$2 detail=$3
+  case " $PASSING " in *" $id "*) status=pass ;; esac
   group=${id%%/*}
   mkdir -p "$report_dir/$group"
   section_report ""

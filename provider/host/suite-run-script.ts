@@ -41,13 +41,13 @@ exit "$rc"`;
 
 /**
  * Stop the runner's process group: SIGTERM (fstests' check and the stand-in wrap up their report
- * on it), then SIGKILL after $2 seconds. $1 = run folder. busybox' kill wants `-s SIG -PGID`,
- * dash's `-SIG -- -PGID`: try both.
+ * on it), then SIGKILL after $2 seconds. $1 = run folder. A process group as busybox' kill takes
+ * it (`-s SIG -PGID`), else as dash's does (`-s SIG -- -PGID`); bash takes both.
  */
 export const stopScript = `set -u
 [ -f "$1/pid" ] || exit 0
 pid=$(cat "$1/pid")
-group() { kill -s "$1" -"$pid" 2>/dev/null || kill -"$1" -- -"$pid" 2>/dev/null; }
+group() { kill -s "$1" -"$pid" 2>/dev/null || kill -s "$1" -- -"$pid" 2>/dev/null; }
 group TERM || exit 0
 i=0
 while group 0 && [ "$i" -lt "$2" ]; do sleep 1; i=$((i + 1)); done

@@ -519,7 +519,7 @@ function reconsider(ctx: Context, olds: SuiteRunState, news: SuiteRunInputs): Su
   try {
     const { summary } = loadRun(olds.resultsPath);
     const { comparison, verdict } = judge(news, summary);
-    ctx.log.info(`compared the last run (${olds.resultsPath}) with the new baseline: ${verdict}`);
+    ctx.log.info(`the last run (${olds.resultsPath}) against the baseline: ${verdict}`);
     return { ...state, ...comparison, verdict };
   } catch (e) {
     ctx.log.warn(

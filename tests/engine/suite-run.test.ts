@@ -139,7 +139,7 @@ describe("a suite run through the Pulumi engine", () => {
     ]);
     const publicKey = readFileSync(`${keyFile}.pub`, "utf8").trim();
     // A kdevops-style baseline folder: all.txt applies to every section.
-    const baselineDir = path.join(work, "baseline");
+    const baselineDir = path.join(work, "baseline"); // read by the program at every up
     mkdirSync(baselineDir);
     writeFileSync(
       path.join(baselineDir, "all.txt"),
@@ -278,6 +278,20 @@ describe("a suite run through the Pulumi engine", () => {
     expect(runsInArchive()).toHaveLength(1);
   });
 
+  test("a new baseline re-judges the last run without running it", async () => {
+    const allTxt = path.join(work, "baseline", "all.txt");
+    const before = readFileSync(allTxt, "utf8");
+    writeFileSync(allTxt, `${before}generic/003 # now known too\n`);
+    const r = await up();
+    expect(r.all).toMatch(/the last run \(.*\) against the baseline: .*no regressions/);
+    expect(r.all).not.toMatch(/generic\/001 /);
+    expect((await guestOut()).suite.regressions).toEqual([]);
+    expect(runsInArchive()).toHaveLength(1);
+    writeFileSync(allTxt, before);
+    await up();
+    expect((await guestOut()).suite.regressions).toEqual(["nixlab/generic/003"]);
+  });
+
   test("bumping runId runs the suite again into a new run folder", async () => {
     // This time the stand-in lets generic/003 pass, as an older kernel would.
     expect((await ssh("echo PASSING=generic/003 > /run/nixlab-stand-in.conf")).exitCode).toBe(0);
@@ -348,6 +362,35 @@ describe("a suite run through the Pulumi engine", () => {
     await ssh("rm -f /run/nixlab-stand-in.conf");
   });
 
+  test("a guest with new host keys is refused until the SuiteRun is replaced", async () => {
+    const pinned = (await runState()).hostKey;
+    // New host keys without a reboot: dropbear restarted with a fresh key.
+    const rekey = await ssh(
+      [
+        "pid=$(cat /run/dropbear.pid)",
+        'bin=$(dirname "$(readlink /proc/$pid/exe)")',
+        "kill $pid",
+        "rm -f /etc/dropbear/new_host_key",
+        '"$bin/dropbearkey" -t ed25519 -f /etc/dropbear/new_host_key >/dev/null 2>&1',
+        'setsid "$bin/dropbear" -F -E -s -r /etc/dropbear/new_host_key -p 22 -P /run/dropbear.pid </dev/null >/dev/null 2>&1 &',
+      ].join("; "),
+    );
+    expect(rekey.exitCode).toBe(0);
+    setRun({ runId: "5" });
+    const refused = await up(false);
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.all).toMatch(/the SSH host key of root@\S+ is not the one pinned on first contact/);
+    expect(runsInArchive()).toHaveLength(4);
+    const urn = JSON.parse(
+      (await p.run(["stack", "export", "-s", stack], { cwd: project })).stdout,
+    ).deployment.resources.find((x: { type: string }) => x.type === "nixlab:host:SuiteRun").urn as string;
+    await p.run(["up", "--yes", "--skip-preview", "-s", stack, "--replace", urn], { cwd: project });
+    const s = await runState();
+    expect(s.hostKey).not.toBe(pinned);
+    expect(s.outcome).toBe("completed");
+    expect(runsInArchive()).toHaveLength(5);
+  });
+
   test("destroy leaves no domain, GC root, boot copy, temp file or process, and keeps the archive", async () => {
     const { ipAddress } = await guestOut();
     const domainXml = await virsh(["dumpxml", guestName]);
@@ -360,7 +403,7 @@ describe("a suite run through the Pulumi engine", () => {
     expect(tmpEntries()).toEqual(tmpBefore);
     const procs = await execa("pgrep", ["-af", `root@${ipAddress}`], { reject: false });
     expect(procs.stdout).toBe("");
-    expect(runsInArchive()).toHaveLength(4);
+    expect(runsInArchive()).toHaveLength(5);
     expect(config()["nixlab:lab"]).toBeDefined();
   });
 });

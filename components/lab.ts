@@ -1,6 +1,7 @@
 // Lab: the whole test bed from one config object — a network, a pool, and one guest per test
 // section (imageless or libvirt), each built from its closure; and, unless the stack opts out
 // (suiteRun.enabled: false), a SuiteRun for every guest with a `suite`.
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Network, Pool } from "../provider/sdk/libvirt";
@@ -58,13 +59,16 @@ export function closureSource(
   const c = g.closure;
   if ("demoFixture" in c) {
     const k = hostCachedKernel();
+    const sshd = path.join(cacheDir(), "dropbear");
+    if (!existsSync(path.join(sshd, "dropbear")))
+      throw new Error(`no SSH server for the demo guest at ${sshd}: run scripts/setup-host (npm run setup)`);
     return {
       flake: `path:${path.join(repositoryRoot(), "examples", "demo-closure")}`,
       attribute: "packages.x86_64-linux.default",
       overrideInputs: {
         busybox: `path:${k.busyboxDir}`,
         bootModules: `path:${k.bootModules}`,
-        sshd: `path:${path.join(cacheDir(), "dropbear")}`,
+        sshd: `path:${sshd}`,
       },
       extraArgs: ["--no-write-lock-file"],
       imageless: true,

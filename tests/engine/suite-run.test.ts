@@ -256,10 +256,12 @@ describe("a suite run through the Pulumi engine", () => {
     timings.push(s.timings);
   });
 
-  test("a no-op up runs nothing", async () => {
+  test("a no-op up runs nothing, nor does a refresh", async () => {
     const r = await up();
     expect(r.all).toMatch(/9 unchanged/);
     expect(r.all).not.toMatch(/generic\/001/);
+    const refresh = await p.run(["refresh", "--yes", "--skip-preview", "-s", stack], { cwd: project });
+    expect(refresh.all).not.toMatch(/generic\/001|updated/);
     expect(runsInArchive()).toHaveLength(1);
   });
 
@@ -362,6 +364,44 @@ describe("a suite run through the Pulumi engine", () => {
     await ssh("rm -f /run/nixlab-stand-in.conf");
   });
 
+  test("a guest that hangs mid-run ends the session through keepalives; up returns", async () => {
+    const { ipAddress } = await guestOut();
+    expect((await ssh("echo SECONDS_PER_TEST=4 > /run/nixlab-stand-in.conf")).exitCode).toBe(0);
+    setRun({ runId: "hang", runTimeoutSeconds: 600, testTimeoutSeconds: 300 });
+    const t0 = Date.now();
+    const running = up();
+    // Freeze the guest once its first test has finished.
+    const started = () =>
+      runsInArchive().some((d) => {
+        const log = path.join(d, "runner.log");
+        return (
+          path.basename(d).endsWith("-hang") &&
+          existsSync(log) &&
+          /generic\/001 /.test(readFileSync(log, "utf8"))
+        );
+      });
+    while (!started() && Date.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 500));
+    await virsh(["suspend", guestName]);
+    let r: Awaited<typeof running>;
+    try {
+      r = await running;
+    } finally {
+      await virsh(["resume", guestName]);
+    }
+    const took = (Date.now() - t0) / 1000;
+    console.info(`up with a guest frozen mid-run: ${took.toFixed(1)} s`);
+    expect(took).toBeLessThan(150);
+    expect(r.all).toMatch(/the SSH session to root@\S+ ended/);
+    const s = await runState();
+    expect(s.outcome).toBe("failed");
+    expect(s.outcomeReason).toMatch(/the SSH session to root@\S+ ended.*collecting the results failed/s);
+    expect(runsInArchive()).toHaveLength(5);
+    const procs = await execa("pgrep", ["-af", `root@${ipAddress}`], { reject: false });
+    expect(procs.stdout).toBe("");
+    // The guest, thawed, finishes the orphaned run by itself; clear the stand-in's setting.
+    await ssh("rm -f /run/nixlab-stand-in.conf");
+  });
+
   test("a guest with new host keys is refused until the SuiteRun is replaced", async () => {
     const pinned = (await runState()).hostKey;
     // New host keys without a reboot: dropbear restarted with a fresh key.
@@ -380,7 +420,7 @@ describe("a suite run through the Pulumi engine", () => {
     const refused = await up(false);
     expect(refused.exitCode).not.toBe(0);
     expect(refused.all).toMatch(/the SSH host key of root@\S+ is not the one pinned on first contact/);
-    expect(runsInArchive()).toHaveLength(4);
+    expect(runsInArchive()).toHaveLength(5);
     const urn = JSON.parse(
       (await p.run(["stack", "export", "-s", stack], { cwd: project })).stdout,
     ).deployment.resources.find((x: { type: string }) => x.type === "nixlab:host:SuiteRun").urn as string;
@@ -388,7 +428,7 @@ describe("a suite run through the Pulumi engine", () => {
     const s = await runState();
     expect(s.hostKey).not.toBe(pinned);
     expect(s.outcome).toBe("completed");
-    expect(runsInArchive()).toHaveLength(5);
+    expect(runsInArchive()).toHaveLength(6);
   });
 
   test("destroy leaves no domain, GC root, boot copy, temp file or process, and keeps the archive", async () => {
@@ -403,7 +443,7 @@ describe("a suite run through the Pulumi engine", () => {
     expect(tmpEntries()).toEqual(tmpBefore);
     const procs = await execa("pgrep", ["-af", `root@${ipAddress}`], { reject: false });
     expect(procs.stdout).toBe("");
-    expect(runsInArchive()).toHaveLength(5);
+    expect(runsInArchive()).toHaveLength(6);
     expect(config()["nixlab:lab"]).toBeDefined();
   });
 });

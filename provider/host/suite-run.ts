@@ -237,6 +237,10 @@ class GuestSession {
           `the SSH host key of ${this.where} is not the one pinned on first contact (${pinned ?? "none"}); ` +
             "if this guest was rebooted with new host keys, replace this SuiteRun (pulumi up --replace <its URN>)",
         );
+      if (/Permission denied/i.test(err))
+        throw new Error(
+          `${this.where} refused the key (is the public half of nixlab:sshPrivateKey in nixlab:lab.sshKeys?): ${tail(err, 2)}`,
+        );
       if (r.exitCode !== 255 || !connectionTrouble.test(err) || Date.now() > deadline)
         throw new Error(`cannot start the suite on ${this.where} (exit ${r.exitCode}): ${tail(err)}`);
       this.ctx.log.status(`waiting for SSH on ${this.where}: ${tail(err, 1)}`);

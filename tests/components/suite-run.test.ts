@@ -1,7 +1,7 @@
 // Lab's suite runs with Pulumi's mocks: which SuiteRun it registers for which guest and with what
 // inputs, what stops it before anything is registered (no key, a missing baseline), the opt-out,
 // the demo guest's keys on its kernel command line, and the suiteRun settings' checks.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -88,13 +88,17 @@ const problems = (f: () => unknown): string[] => {
   return [];
 };
 
+/** Scratch folders under the system's temp folder, all removed at the end. */
+const scratch = (label: string): string => mkdtempSync(path.join(fakeOut, `${label}-`));
+
 beforeEach(() => {
   registered.length = 0;
 });
+afterAll(() => rmSync(fakeOut, { recursive: true, force: true }));
 
 describe("Lab and suite runs", () => {
   test("a SuiteRun for each guest with a suite: the guest's address, domain, closure and kernel, the stack's settings", async () => {
-    const baseline = mkdtempSync(path.join(tmpdir(), "nixlab-baseline-"));
+    const baseline = scratch("baseline");
     writeFileSync(path.join(baseline, "all.txt"), "generic/002 # known\n");
     writeFileSync(path.join(baseline, "xfs_crc.txt"), "xfs/100\n");
     const lab = new Lab(
@@ -246,7 +250,7 @@ describe("suiteRun settings", () => {
 
 describe("the project folder", () => {
   test("is found upwards from where the program runs (the engine starts it in its main's folder)", () => {
-    const project = mkdtempSync(path.join(tmpdir(), "nixlab-project-"));
+    const project = scratch("project");
     writeFileSync(path.join(project, "Pulumi.yaml"), "name: p\nruntime: nodejs\n");
     mkdirSync(path.join(project, "dist", "sub"), { recursive: true });
     expect(projectDir(path.join(project, "dist", "sub"))).toBe(project);

@@ -145,7 +145,8 @@ describe("a suite run through the Pulumi engine", () => {
       path.join(baselineDir, "all.txt"),
       "generic/002 # known: extent beyond EOF on this setup\ngeneric/005 # fixed since\n",
     );
-    stackFile = path.join(project, `Pulumi.${stack}.yaml`);
+    // The project keeps its stacks' config files in stacks/ (Pulumi.yaml stackConfigDir).
+    stackFile = path.join(project, "stacks", `Pulumi.${stack}.yaml`);
     writeFileSync(
       stackFile,
       yaml.dump({

@@ -261,6 +261,7 @@ describe("suites.nix: generated files", () => {
         "# nixlab-run-suite: runs this guest's fstests (what /etc/nixlab/suite.json describes).",
         "set -euo pipefail",
         `export PATH='/nix/store/eeee-coreutils/bin':"$PATH"`,
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion in the script text
         'if [ -n "${NIXLAB_RESULTS_DIR:-}" ]; then',
         "  # Driven by nixlab's SuiteRun: this run's results land in the folder it collects",
         "  # (the suite's results directory becomes a link to it), apart from earlier runs'.",

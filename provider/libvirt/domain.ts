@@ -546,12 +546,11 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
     const v = virshFor(ctx, d.uri);
     if (known(d.name)) {
       const other = declaredBy("domain", d.uri, d.name);
-      // The checks of a lab's domains come one after another: they share one look (at most 2 s
-      // old) at every defined domain. A name defined since is still caught by create.
-      const defined = await definitionsView(v, 2000);
-      const listed = defined.get(d.name);
-      const existing =
-        listed === undefined ? null : (listed ?? (await v.dumpOrNull(["dumpxml", "--inactive", d.name])));
+      // The checks of a lab's domains come one after another: they share one look (at most 1 s
+      // old) at every defined domain. A name it does not show is looked up afresh, so that a
+      // domain defined since is still refused here.
+      const listed = (await definitionsView(v, 1000)).get(d.name);
+      const existing = listed ?? (await v.dumpOrNull(["dumpxml", "--inactive", d.name]));
       if (existing !== null && parseDomainXml(existing).urn !== ctx.urn)
         failures.push({
           property: "name",
@@ -609,16 +608,18 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
     // What changed behind our back since the last refresh (a plain `up` reads nothing): a domain
     // that is gone is made again; a stopped one, or one missing its boot copies, is repaired.
     const v = virshFor(ctx, olds.uri);
-    // A lab's diffs share one look (at most 2 s old) at which domains are defined and active.
-    const seen = await domainsView(v, 2000);
-    if (!seen.defined.has(id)) {
+    // A lab's diffs share one look (at most 1 s old) at which domains are defined and active;
+    // what it shows missing or stopped is looked at again before anything is repaired.
+    const seen = await domainsView(v, 1000);
+    const state = seen.defined.has(id) && seen.active.has(id) ? "running" : await domState(v, id);
+    if (state === null) {
       ctx.log.warn(`domain ${olds.name} no longer exists: it will be created again`);
       return { changes: true, replaces: ["name"], deleteBeforeReplace: true };
     }
     const missing = v.local ? missingBootCopies(olds) : [];
     if (missing.length > 0)
       ctx.log.warn(`boot copies are missing (${missing.join(", ")}): they will be made again`);
-    const stopped = news.running && !seen.active.has(id);
+    const stopped = news.running && !isRunning(state);
     const views = v.local
       ? olds.filesystems.filter((f) => f.readOnly && !isReadOnlyMount(readOnlyView(f.source)))
       : [];

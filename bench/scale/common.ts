@@ -389,3 +389,26 @@ export function uncompressedKernel(bzImage: string, dir: string): string | undef
   const notes = spawnSync("readelf", ["-n", out], { encoding: "utf8" }).stdout ?? "";
   return /0x00000012/.test(notes) ? out : undefined;
 }
+
+/**
+ * A NAT network of this run on a /24 that no interface of the host uses: guests of the benchmark
+ * take their leases there, not from `default`, whose address pool other work on the machine shares
+ * (a busy day's leases, an hour each, can exhaust it). Returns its name; sweepBenchObjects removes it.
+ */
+export function benchNetwork(dir: string): string {
+  const used = execFileSync("ip", ["-4", "-o", "addr"], { encoding: "utf8" });
+  const free = Array.from({ length: 200 }, (_, i) => 20 + ((process.pid + i) % 200)).find(
+    (third) => !used.includes(` 10.213.${third}.`),
+  );
+  if (free === undefined) throw new Error("no free 10.213.x.0/24 for the benchmark's network");
+  const name = `${benchPrefix}net`;
+  const net = `10.213.${free}`;
+  const xml = path.join(dir, "network.xml");
+  writeFileSync(
+    xml,
+    `<network><name>${name}</name><forward mode="nat"/><ip address="${net}.1" netmask="255.255.255.0"><dhcp><range start="${net}.2" end="${net}.254"/></dhcp></ip></network>\n`,
+  );
+  execFileSync("virsh", ["-q", "-c", uri, "net-define", xml], { stdio: "ignore" });
+  execFileSync("virsh", ["-q", "-c", uri, "net-start", name], { stdio: "ignore" });
+  return name;
+}

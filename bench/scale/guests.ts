@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { hostCachedKernel } from "../../components/locations";
 import { repoRoot } from "../../tests/support/paths";
 import {
+  benchNetwork,
   benchPrefix,
   benchWorkDir,
   commandSpy,
@@ -42,10 +43,12 @@ export interface GuestsOptions {
 const labConfig = (
   n: number,
   memoryMiB: number,
+  network: string,
   kernel?: { bzImage: string; modulesDir: string },
   tag = "g",
 ) => ({
   "nixlab:lab": {
+    network: { name: network },
     guests: [
       {
         name: `${benchPrefix}${tag}${n}`,
@@ -68,14 +71,21 @@ export async function guestsSection(rows: Row[], o: GuestsOptions): Promise<void
   const spy = commandSpy(work);
   const env = engineEnv(work, { NIXLAB_STATE_DIR: path.join(work, "state"), ...o.engine }, [spy.binDir]);
   const stacks: Record<string, unknown> = {};
-  for (const n of o.sizes) stacks[`g${n}`] = labConfig(n, o.memoryMiB);
+  const network = benchNetwork(work);
+  for (const n of o.sizes) stacks[`g${n}`] = labConfig(n, o.memoryMiB, network);
   const largest = Math.max(...o.sizes);
-  if (o.compareEngineDefaults) stacks.defaults = labConfig(largest, o.memoryMiB);
+  if (o.compareEngineDefaults) stacks.defaults = labConfig(largest, o.memoryMiB, network);
   const host = hostCachedKernel();
   const vmlinux = o.unpackedSizes.length > 0 ? uncompressedKernel(host.bzImage, work) : undefined;
   if (vmlinux)
     for (const n of o.unpackedSizes)
-      stacks[`u${n}`] = labConfig(n, o.memoryMiB, { bzImage: vmlinux, modulesDir: host.modulesDir }, "u");
+      stacks[`u${n}`] = labConfig(
+        n,
+        o.memoryMiB,
+        network,
+        { bzImage: vmlinux, modulesDir: host.modulesDir },
+        "u",
+      );
   const lab = projectDir(
     path.join(work, "lab"),
     {

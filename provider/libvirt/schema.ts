@@ -56,4 +56,4 @@ export const mac = z
 
 export const plainText = z.string().refine(noControl, "must not contain control characters");
 
-export const volumeFormat = z.enum(["qcow2", "raw"]);
+export const volumeFormat = z.enum(["qcow2", "raw"]).meta({ typeName: "VolumeFormat" });

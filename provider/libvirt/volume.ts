@@ -11,7 +11,7 @@ import { createReadStream, statSync } from "node:fs";
 import * as path from "node:path";
 import * as z from "zod";
 import type { Context, Diff, ResourceDefinition } from "../resource";
-import { stable } from "./compare";
+import { declaredDiff, declareResource, type StateOf } from "../schema/declare";
 import { declare, declaredBy, known, volumeKey } from "./declared";
 import { listVolumePaths } from "./pool";
 import { withPoolLock } from "./pool-lock";
@@ -46,23 +46,38 @@ async function sha256File(file: string): Promise<string> {
   return h.digest("hex");
 }
 
+const replace = { replaceOnChanges: true } as const;
+
 export const volumeInputs = z
   .object({
-    uri,
-    /** The pool (name) the volume lives in. */
-    pool: objectName,
-    /** Required for overlays and empty volumes; uploads default to a content-addressed name. */
-    name: objectName.optional(),
-    /** Upload: a local image file. */
-    source: absolutePath.optional(),
-    /** Overlay: name of the base volume. */
-    backingVolume: objectName.optional(),
-    /** Pool of the base volume (default: `pool`). */
-    backingPool: objectName.optional(),
-    /** Empty: the size (required); overlay: the virtual size (default: the base's). */
-    size: size.optional(),
-    /** Empty volumes: default qcow2. Overlays are always qcow2. Uploads: detected when not given. */
-    format: volumeFormat.optional(),
+    uri: uri.meta({ description: "libvirt connection URI.", ...replace }),
+    pool: objectName.meta({ description: "Name of the pool the volume lives in.", ...replace }),
+    name: objectName.optional().meta({
+      description:
+        "The volume's name. Required for overlays and empty volumes; an upload without one gets a content-addressed name.",
+      ...replace,
+    }),
+    source: absolutePath.optional().meta({
+      description: "Upload: a local image file (e.g. a qcow2 in the Nix store), uploaded into the pool.",
+      ...replace,
+    }),
+    backingVolume: objectName.optional().meta({
+      description: "Overlay: name of the base volume; the volume is a qcow2 overlay on it.",
+      ...replace,
+    }),
+    backingPool: objectName
+      .optional()
+      .meta({ description: "Pool of the base volume (default: `pool`).", ...replace }),
+    size: size.optional().meta({
+      description:
+        'Empty volume: its size (required), in bytes or with a unit ("10G", "512MiB"); overlay: its virtual size (default: the base\'s).',
+      change: "growing: update (`vol-resize`); shrinking: replace",
+    }),
+    format: volumeFormat.optional().meta({
+      description:
+        "Empty volumes: default qcow2. Overlays are always qcow2. Uploads: detected when not given.",
+      ...replace,
+    }),
   })
   .superRefine((v, ctx) => {
     const kinds = [v.source !== undefined, v.backingVolume !== undefined].filter(Boolean).length;
@@ -100,35 +115,41 @@ export const volumeInputs = z
   }));
 
 export type VolumeInputs = z.output<typeof volumeInputs>;
-export type VolumeKind = "upload" | "overlay" | "empty";
+export type VolumeKind = VolumeState["kind"];
 
 export const volumeKind = (v: VolumeInputs): VolumeKind =>
   v.source !== undefined ? "upload" : v.backingVolume !== undefined ? "overlay" : "empty";
 
-export interface VolumeState extends Record<string, unknown> {
-  uri: string;
-  pool: string;
-  /** The volume's name (for uploads without one: the content-addressed name chosen). */
-  name: string;
-  source?: string;
-  backingVolume?: string;
-  backingPool?: string;
-  size?: number;
-  format?: "qcow2" | "raw";
-  kind: VolumeKind;
-  /** Path of the volume on the libvirt host (also its key). */
-  path: string;
-  /** Virtual size in bytes. */
-  capacity: number;
-  /** Bytes allocated on the host. */
-  allocation: number;
-  /** The format libvirt reports. */
-  actualFormat: string;
-  backingPath?: string;
-  backingFormat?: string;
-  /** False when an upload found its content-addressed volume already there (then never deleted). */
-  created: boolean;
-}
+export const volumeDeclaration = declareResource({
+  token: "nixlab:libvirt:Volume",
+  description:
+    "A storage volume: an uploaded image (`source`), a qcow2 overlay on a base volume (`backingVolume`), or an empty disk (`size`).",
+  inputs: volumeInputs,
+  outputs: z.object({
+    name: z
+      .string()
+      .meta({ description: "The volume's name (for uploads: the content-addressed one it got)." }),
+    kind: z.enum(["upload", "overlay", "empty"]).meta({
+      description: "How the volume was made.",
+      typeName: "VolumeKind",
+    }),
+    path: z
+      .string()
+      .meta({ description: "Path of the volume on the libvirt host (its key, and the resource ID)." }),
+    capacity: z.number().meta({ description: "Virtual size in bytes." }),
+    allocation: z.number().meta({ description: "Bytes allocated on the host." }),
+    actualFormat: z.string().meta({ description: "The format libvirt reports." }),
+    backingPath: z.string().optional().meta({ description: "Path of the base volume (overlays)." }),
+    backingFormat: z.string().optional().meta({ description: "Format of the base volume (overlays)." }),
+    created: z.boolean().meta({
+      description:
+        "False when an upload found its content-addressed volume already there (such a resource never deletes it).",
+    }),
+  }),
+  deleteBeforeReplace: true,
+});
+
+export type VolumeState = StateOf<typeof volumeDeclaration>;
 
 export interface VolumeSpec {
   name: string;
@@ -225,12 +246,8 @@ function toState(news: VolumeInputs, name: string, live: VolumeLive, created: bo
   };
 }
 
-const replaceKeys = ["uri", "pool", "name", "source", "backingVolume", "backingPool", "format"] as const;
-
 export const volumeDefinition: ResourceDefinition<VolumeInputs, VolumeState> = {
-  token: "nixlab:libvirt:Volume",
-  inputs: volumeInputs as unknown as z.ZodType<VolumeInputs>,
-  replaceOnChanges: replaceKeys,
+  declaration: volumeDeclaration,
 
   async preflight(ctx: Context, news: VolumeInputs) {
     const failures: { property: string; reason: string }[] = [];
@@ -282,31 +299,25 @@ export const volumeDefinition: ResourceDefinition<VolumeInputs, VolumeState> = {
   },
 
   async diff(ctx, _id, olds, news): Promise<Diff> {
-    const changed: string[] = [];
-    const replaces: string[] = [];
-    for (const k of replaceKeys) {
-      // An upload without a name keeps the content-addressed name it was given.
-      if (k === "name" && news.name === undefined) continue;
-      if (stable(olds[k]) !== stable(news[k])) {
-        changed.push(k);
-        replaces.push(k);
-      }
-    }
+    // An upload without a name keeps the content-addressed name it was given; size has its own rule.
+    const d = declaredDiff(
+      volumeDeclaration,
+      olds,
+      news,
+      news.name === undefined ? ["name", "size"] : ["size"],
+    );
     if (olds.size !== news.size) {
-      changed.push("size");
       // Growing is a vol-resize; shrinking would lose data, so it replaces.
-      if (news.size === undefined || olds.size === undefined || news.size < olds.size) replaces.push("size");
+      const shrinks = news.size === undefined || olds.size === undefined || news.size < olds.size;
+      (shrinks ? d.replaces : d.updates).push("size");
+      d.changes = true;
     }
     // Gone behind our back (and no refresh since): recreate it.
-    if (
-      changed.length === 0 &&
-      (await virshFor(ctx, olds.uri).dumpOrNull(["vol-dumpxml", olds.path])) === null
-    ) {
+    if (!d.changes && (await virshFor(ctx, olds.uri).dumpOrNull(["vol-dumpxml", olds.path])) === null) {
       ctx.log.warn(`volume ${olds.path} no longer exists: it will be created again`);
-      return { changes: true, replaces: ["name"], deleteBeforeReplace: true };
+      return { changes: true, replaces: ["name"] };
     }
-    // Names are unique in a pool: a replacement (also a forced one, `up --replace`) deletes first.
-    return { changes: changed.length > 0, replaces, deleteBeforeReplace: true };
+    return d;
   },
 
   async create(ctx, news) {

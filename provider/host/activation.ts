@@ -46,7 +46,7 @@ export const activationInputs = z
   .object({
     connection: hostConnection.meta({
       description:
-        "The host. Stored as a secret. A new host, user or port replaces the resource; new credentials update it without activating again.",
+        "The host. A new host, user or port replaces the resource; new credentials update it without activating again.",
       secret: true,
     }),
     closure: storePath.meta({

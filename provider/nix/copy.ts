@@ -26,8 +26,7 @@ export const copyInputs = z
           "Destination store: `ssh-ng://user@host` (with `?remote-store=…` for another store there), `ssh://user@host`, `file:///dir`, `s3://bucket`.",
       }),
     ssh: sshSettings.default(sshSettings.parse({})).meta({
-      description:
-        "SSH settings for ssh:// and ssh-ng:// destinations (they reach nix as NIX_SSHOPTS). Stored as a secret.",
+      description: "SSH settings for ssh:// and ssh-ng:// destinations (they reach nix as NIX_SSHOPTS).",
       secret: true,
     }),
     checkSigs: z

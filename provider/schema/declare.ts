@@ -48,7 +48,13 @@ export const declareResource = <I extends z.ZodType, O extends z.ZodObject>(
   d: ResourceDeclaration<I, O>,
 ): ResourceDeclaration<I, O> => d;
 
-type Def = { type: string; innerType?: z.ZodType; in?: z.ZodType; shape?: Record<string, z.ZodType> };
+type Def = {
+  type: string;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  shape?: Record<string, z.ZodType>;
+  defaultValue?: unknown;
+};
 const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
 
 /** The schema under optional/default/nullable/readonly wrappers and transforms (their input side). */
@@ -82,6 +88,22 @@ export function metaOf(s: z.ZodType): z.core.GlobalMeta {
     cur = next;
   }
   return Object.assign({}, ...chain.reverse().map((x) => z.globalRegistry.get(x) ?? {}));
+}
+
+/**
+ * A property's default, if it has one (zod leaves it out of its JSON Schema when a transform lies
+ * inside, e.g. a list of NICs whose MAC addresses are lower-cased).
+ */
+export function defaultOf(s: z.ZodType): unknown {
+  let cur: z.ZodType | undefined = s;
+  while (cur) {
+    const def = defOf(cur);
+    if (def.type === "default") return def.defaultValue;
+    cur = ["optional", "nullable", "readonly", "catch", "prefault"].includes(def.type)
+      ? def.innerType
+      : undefined;
+  }
+  return undefined;
 }
 
 /** The properties of an object schema (through refinements, transforms and wrappers). */

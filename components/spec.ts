@@ -1,114 +1,129 @@
-// The JSON spec that nix/lib/mk-system.nix (`lib.mkSystem`) builds a NixOS system from, mirrored
-// in zod so that a bad spec fails in the Pulumi program, with its key path, before Nix runs.
-// Field by field as nix/README.md documents it; the Nix side validates again.
+// The JSON spec that nix/lib/mk-system.nix (`lib.mkSystem`) builds a NixOS system from. It has one
+// validator, nix/lib/spec.nix (with nix/lib/suites.nix for its `suite`): a flake calling mkSystem
+// directly needs it without any TypeScript, and only Nix knows what a spec means once normalised
+// (defaults, mount points, a suite's defaults). The program runs that check with
+// `nix-instantiate --eval` (tens of milliseconds) before it registers any resource, so a bad spec
+// fails with its key path before anything is built.
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
 import * as z from "zod";
-import { specSuiteSchema, testSuites } from "./suite-config";
+import { repositoryRoot } from "./locations";
 
-const mountPoint = z
-  .string()
-  .regex(/^\/[ -~]*$/, "must be an absolute path of printable ASCII")
-  .refine((p) => !p.split("/").includes(".."), "must not contain ..");
-const nonEmpty = z.string().min(1, "must not be empty");
-const unique = <T extends z.ZodType<string>>(item: T) =>
-  z.array(item).refine((xs) => new Set(xs).size === xs.length, "must not repeat an entry");
+/**
+ * The spec as the TypeScript side handles it: it reads `backend` and passes the rest on; the
+ * fields and what they may hold are nix/lib/spec.nix's (nix/README.md documents them).
+ */
+export type NixlabSpecInput = { backend?: string } & Record<string, unknown>;
+/** A spec nix/lib/spec.nix accepted, as given. */
+export type NixlabSpec = { backend: string } & Record<string, unknown>;
 
-export const profiles = ["devel", "build-tools", "monitoring", "controller"] as const;
-export { testSuites };
+export interface SpecProblem {
+  /** Key path, e.g. ["storage", "/mnt/x", "device"]. */
+  path: (string | number)[];
+  message: string;
+}
 
-export const share = z.object({ tag: nonEmpty, options: z.array(nonEmpty).default([]) }).strict();
+/**
+ * One problem line of the Nix validator, `<path>: <message>`, where the path is written as
+ * JavaScript would: hostName, user.name, storage."/mnt/x".device, profiles[1].
+ */
+export function parseProblem(line: string): SpecProblem {
+  const out: (string | number)[] = [];
+  let i = 0;
+  const ident = /^[A-Za-z_][A-Za-z0-9_]*/;
+  for (;;) {
+    const rest = line.slice(i);
+    const name = ident.exec(rest);
+    if (out.length === 0 && name) {
+      out.push(name[0]);
+      i += name[0].length;
+    } else if (rest.startsWith(".") && ident.test(rest.slice(1))) {
+      const m = ident.exec(rest.slice(1)) as RegExpExecArray;
+      out.push(m[0]);
+      i += 1 + m[0].length;
+    } else if (rest.startsWith('."')) {
+      const end = /^"(?:[^"\\]|\\.)*"/.exec(rest.slice(1));
+      if (!end) break;
+      out.push(JSON.parse(end[0]) as string);
+      i += 1 + end[0].length;
+    } else if (/^\[\d+\]/.test(rest)) {
+      const m = /^\[(\d+)\]/.exec(rest) as RegExpExecArray;
+      out.push(Number(m[1]));
+      i += m[0].length;
+    } else break;
+  }
+  if (out.length > 0 && line.startsWith(": ", i)) return { path: out, message: line.slice(i + 2) };
+  return { path: [], message: line };
+}
 
-export const storage = z
-  .object({
-    device: z.string().regex(/^\//, "must be an absolute path (starting with /)"),
-    fsType: z.string().regex(/^[a-z0-9][a-z0-9._]*$/, "must be a file system type such as xfs"),
-    options: z.array(nonEmpty).default([]),
-    mkfsArgs: z.array(z.string()).nullable().default(null),
-    autoFormat: z.boolean().default(false),
-  })
-  .strict()
-  .refine((s) => !(s.autoFormat && s.mkfsArgs !== null), "mkfsArgs and autoFormat cannot be used together");
+const libDir = (): string => path.join(repositoryRoot(), "nix", "lib");
 
+/** Verdicts by expression and value: a program asks about the same spec several times. */
+const verdicts = new Map<string, SpecProblem[]>();
+
+/**
+ * Apply a function of nix/lib (`lib: value: [ "<path>: <message>" ... ]`) to a JSON value. The
+ * value goes in as JSON text (never as Nix source); a Nix that cannot be run is a problem too.
+ */
+function nixProblems(fn: string, value: unknown): SpecProblem[] {
+  const json = JSON.stringify(value ?? null);
+  const key = `${fn}\n${json}`;
+  const known = verdicts.get(key);
+  if (known) return known;
+  const expr = `{ libDir, input }: let lib = { spec = import (/. + "\${libDir}/spec.nix"); suites = import (/. + "\${libDir}/suites.nix"); }; in (${fn}) lib (builtins.fromJSON input)`;
+  let problems: SpecProblem[];
+  try {
+    const out = execFileSync(
+      "nix-instantiate",
+      [
+        "--eval",
+        "--strict",
+        "--json",
+        "--expr",
+        expr,
+        "--argstr",
+        "libDir",
+        libDir(),
+        "--argstr",
+        "input",
+        json,
+      ],
+      { encoding: "utf8", env: process.env, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 16 * 1024 * 1024 },
+    );
+    problems = (JSON.parse(out) as string[]).map(parseProblem);
+  } catch (err) {
+    const e = err as { code?: string; stderr?: string };
+    const why =
+      e.code === "ENOENT"
+        ? "nix-instantiate is not on PATH (checking a spec needs Nix)"
+        : (e.stderr ?? String(err)).trim().split("\n").slice(-3).join(" ");
+    problems = [{ path: [], message: `could not be checked by nix/lib/spec.nix: ${why}` }];
+  }
+  verdicts.set(key, problems);
+  return problems;
+}
+
+/** What nix/lib/spec.nix finds wrong with a spec (none: it is accepted). */
+export const specProblems = (spec: unknown): SpecProblem[] =>
+  // "spec: …" is about the whole value (not an object).
+  nixProblems("lib: s: (lib.spec.check s).errors", spec).map((p) =>
+    p.path.length === 1 && p.path[0] === "spec" ? { ...p, path: [] } : p,
+  );
+
+/**
+ * What nix/lib/suites.nix finds wrong with a suite (`{ name, section?, options? }`); without the
+ * rules between options, only names and kinds (the options a suite requires may still come from
+ * its guest). Paths are relative to the suite.
+ */
+export function suiteProblems(suite: unknown, withRules: boolean): SpecProblem[] {
+  const fn = withRules ? 'lib: s: lib.suites.check "suite" s' : 'lib: s: lib.suites.checkShape "suite" s';
+  return nixProblems(fn, suite).map((p) => (p.path[0] === "suite" ? { ...p, path: p.path.slice(1) } : p));
+}
+
+/** The spec checked by Nix: the issues carry Nix's key paths and messages. */
 export const nixlabSpec = z
-  .object({
-    version: z.literal(1).default(1),
-    system: z.enum(["x86_64-linux", "aarch64-linux"]).default("x86_64-linux"),
-    backend: z.enum(["imageless", "libvirt"]),
-    hostName: z
-      .string()
-      .regex(/^[A-Za-z0-9]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$/, "must be a host name")
-      .default("nixlab"),
-    stateVersion: z
-      .string()
-      .regex(/^[0-9]{2}\.[0-9]{2}$/, "must look like 25.11")
-      .default("25.11"),
-    profiles: unique(z.enum(profiles)).default([]),
-    testSuites: unique(z.enum(testSuites)).default([]),
-    user: z
-      .object({
-        name: z
-          .string()
-          .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a user name")
-          .default("user"),
-        extraGroups: z.array(nonEmpty).nullable().default(null),
-        sshKeys: z.array(nonEmpty).optional(),
-      })
-      .strict()
-      .nullable()
-      .default(null),
-    sshKeys: z.array(nonEmpty).default([]),
-    consolePassword: nonEmpty.nullable().default(null),
-    shares: z.record(mountPoint, share).default({}),
-    storage: z.record(mountPoint, storage).default({}),
-    extraPackages: z
-      .array(
-        z
-          .string()
-          .regex(
-            /^[A-Za-z_][A-Za-z0-9_'-]*(\.[A-Za-z_][A-Za-z0-9_'-]*)*$/,
-            "must be a nixpkgs attribute path",
-          ),
-      )
-      .default([]),
-    kernelParams: z
-      .array(z.string().regex(/^([^"\s]|"[^"]*")+$/, "must be one kernel parameter"))
-      .default([]),
-    diskSize: z
-      .union([z.literal("auto"), z.number().int().positive()])
-      .nullable()
-      .optional(),
-    /** The suite the guest runs, with every option it needs (nix/lib/suites.nix renders it). */
-    suite: specSuiteSchema.nullable().default(null),
-  })
-  .strict()
+  .unknown()
   .superRefine((spec, ctx) => {
-    const reserved = spec.backend === "imageless" ? ["/", "/nix/store", "/lib/modules"] : ["/"];
-    for (const kind of ["shares", "storage"] as const) {
-      for (const mp of Object.keys(spec[kind])) {
-        if (reserved.includes(mp)) {
-          ctx.addIssue({
-            code: "custom",
-            path: [kind, mp],
-            message: `is used by the ${spec.backend} backend itself`,
-          });
-        }
-      }
-    }
-    for (const mp of Object.keys(spec.storage)) {
-      if (mp in spec.shares)
-        ctx.addIssue({ code: "custom", path: ["storage", mp], message: "is also a share" });
-    }
-    if (spec.backend === "libvirt" && spec.system === "aarch64-linux") {
-      ctx.addIssue({
-        code: "custom",
-        path: ["system"],
-        message:
-          "the libvirt backend boots with BIOS GRUB, which aarch64-linux has not; use the imageless backend for aarch64-linux guests",
-      });
-    }
-    if (spec.backend === "imageless" && spec.diskSize != null) {
-      ctx.addIssue({ code: "custom", path: ["diskSize"], message: "only applies to the libvirt backend" });
-    }
-  });
-
-export type NixlabSpecInput = z.input<typeof nixlabSpec>;
-export type NixlabSpec = z.output<typeof nixlabSpec>;
+    for (const p of specProblems(spec)) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
+  })
+  .transform((spec) => spec as NixlabSpec);

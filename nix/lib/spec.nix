@@ -2,9 +2,11 @@
 # normalisation, with builtins only (tested with plain `nix eval`).
 #
 # `check spec` returns { errors = [ "<field>: <problem>" ... ]; spec = <normalised>; }:
-# every problem found, in field order, each naming the field. `normalise spec` returns the
-# normalised spec or throws one error listing them all. nix/README.md documents the fields;
-# the TypeScript side mirrors them in a zod schema, so keep the two in step.
+# every problem found, in field order, each naming the field as JavaScript would
+# (user.name, storage."/mnt/x".device, profiles[2]). `normalise spec` returns the normalised
+# spec or throws one error listing them all. nix/README.md documents the fields. This is the
+# only validator of the spec: the Pulumi program runs `check` before it registers anything
+# (components/spec.ts), so a flake calling lib.mkSystem directly gets the same verdict.
 let
   escape = import ./escape.nix;
   boot = import ./boot.nix;
@@ -158,19 +160,35 @@ let
     else
       [ ];
 
-  # An absolute, printable-ASCII path without "..", as escape.nix accepts it.
+  # An absolute, printable-ASCII path without "..", as escape.nix accepts it: what is wrong
+  # with `v`, or null.
+  absolutePathProblem =
+    v:
+    if !(builtins.isString v) then
+      "must be an absolute path, got ${show v}"
+    else if builtins.substring 0 1 v != "/" then
+      "must be an absolute path (starting with /), got ${builtins.toJSON v}"
+    else if !(escape.isPrintableAscii v) then
+      "must be printable ASCII, got ${builtins.toJSON v}"
+    else if builtins.elem ".." (builtins.split "/" v) then
+      "must not contain \"..\", got ${builtins.toJSON v}"
+    else
+      null;
+
   expectAbsolutePath =
     path: v:
-    if !(builtins.isString v) then
-      [ "${path}: expected an absolute path, got ${show v}" ]
-    else if builtins.substring 0 1 v != "/" then
-      [ "${path}: expected an absolute path (starting with /), got ${builtins.toJSON v}" ]
-    else if !(escape.isPrintableAscii v) then
-      [ "${path}: only printable ASCII is supported in paths, got ${builtins.toJSON v}" ]
-    else if builtins.elem ".." (builtins.split "/" v) then
-      [ "${path}: \"..\" is not allowed in paths, got ${builtins.toJSON v}" ]
-    else
-      [ ];
+    let
+      problem = absolutePathProblem v;
+    in
+    if problem == null then [ ] else [ "${path}: ${problem}" ];
+
+  # A mount point is a key: the message says it is the key that is wrong.
+  expectMountPoint =
+    path: v:
+    let
+      problem = absolutePathProblem v;
+    in
+    if problem == null then [ ] else [ "${path}: the mount point ${problem}" ];
 
   hostNameRegex = "[A-Za-z0-9]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?";
   userNameRegex = "[a-z_][a-z0-9_-]{0,31}";
@@ -214,7 +232,7 @@ let
           path = key "shares" mountPoint;
           share = shares.${mountPoint};
         in
-        expectAbsolutePath "${path} (mount point)" mountPoint
+        expectMountPoint path mountPoint
         ++ (
           if !(builtins.isAttrs share) then
             [ "${path}: expected an object with a \"tag\", got ${show share}" ]
@@ -238,7 +256,7 @@ let
           mkfsArgs = get entry "mkfsArgs" null;
           autoFormat = get entry "autoFormat" false;
         in
-        expectAbsolutePath "${path} (mount point)" mountPoint
+        expectMountPoint path mountPoint
         ++ (
           if !(builtins.isAttrs entry) then
             [ "${path}: expected an object with \"device\" and \"fsType\", got ${show entry}" ]

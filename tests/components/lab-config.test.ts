@@ -68,9 +68,10 @@ describe("nixlab:lab config", () => {
         ],
       },
       [
-        'nixlab:lab.guests[0].closure.spec.profiles[1]: Invalid option: expected one of "devel"|"build-tools"|"monitoring"|"controller"',
-        'nixlab:lab.guests[0].closure.spec.storage["/nix/store"].device: must be an absolute path (starting with /)',
-        'nixlab:lab.guests[0].closure.spec.storage["/nix/store"]: mkfsArgs and autoFormat cannot be used together',
+        'nixlab:lab.guests[0].closure.spec.profiles[1]: must be one of "devel", "build-tools", "monitoring", "controller", got "gaming"',
+        'nixlab:lab.guests[0].closure.spec.storage["/nix/store"].device: must be an absolute path (starting with /), got "vdb"',
+        'nixlab:lab.guests[0].closure.spec.storage["/nix/store"]: mkfsArgs and autoFormat cannot be used together (autoFormat formats through systemd-makefs, which takes no mkfs arguments)',
+        'nixlab:lab.guests[0].closure.spec.storage["/nix/store"]: /nix/store is used by the imageless backend itself',
       ],
     ],
     [
@@ -84,7 +85,9 @@ describe("nixlab:lab config", () => {
           },
         ],
       },
-      ['nixlab:lab.guests[0].closure.spec.storage["/lib/modules"]: is used by the imageless backend itself'],
+      [
+        'nixlab:lab.guests[0].closure.spec.storage["/lib/modules"]: /lib/modules is used by the imageless backend itself',
+      ],
     ],
     [
       "duplicate guest names after count expansion",

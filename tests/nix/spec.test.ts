@@ -138,7 +138,7 @@ describe("spec.nix: errors name the field", () => {
       { backend: "imageless", shares: { "src/linux": { tag: "linux" }, "/data": { options: ["ro"] } } },
       [
         'shares."/data".tag: required',
-        'shares."src/linux" (mount point): expected an absolute path (starting with /), got "src/linux"',
+        'shares."src/linux": the mount point must be an absolute path (starting with /), got "src/linux"',
       ],
     ],
     [
@@ -149,7 +149,7 @@ describe("spec.nix: errors name the field", () => {
       },
       [
         'storage."/mnt/x".size: unknown field (known fields: device, fsType, options, mkfsArgs, autoFormat)',
-        'storage."/mnt/x".device: expected an absolute path (starting with /), got "vdb"',
+        'storage."/mnt/x".device: must be an absolute path (starting with /), got "vdb"',
         'storage."/mnt/x".fsType: must be a filesystem type such as "xfs" or "ext4", got "XFS"',
         'storage."/mnt/x": mkfsArgs and autoFormat cannot be used together (autoFormat formats through systemd-makefs, which takes no mkfs arguments)',
       ],

@@ -58,39 +58,43 @@ export function parseProblem(line: string): SpecProblem {
 
 const libDir = (): string => path.join(repositoryRoot(), "nix", "lib");
 
-/** Verdicts by expression and value: a program asks about the same spec several times. */
+/**
+ * Apply a function of nix/lib (`lib: value: …`, lib holding spec and suites) to a JSON value and
+ * return its result as JSON. The value goes in as JSON text (never as Nix source).
+ */
+function nixApply(fn: string, value: unknown): unknown {
+  const expr = `{ libDir, input }: let lib = { spec = import (/. + "\${libDir}/spec.nix"); suites = import (/. + "\${libDir}/suites.nix"); }; in (${fn}) lib (builtins.fromJSON input)`;
+  const out = execFileSync(
+    "nix-instantiate",
+    [
+      "--eval",
+      "--strict",
+      "--json",
+      "--expr",
+      expr,
+      "--argstr",
+      "libDir",
+      libDir(),
+      "--argstr",
+      "input",
+      JSON.stringify(value ?? null),
+    ],
+    { encoding: "utf8", env: process.env, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 16 * 1024 * 1024 },
+  );
+  return JSON.parse(out);
+}
+
+/** Verdicts by function and value: a program asks about the same spec several times. */
 const verdicts = new Map<string, SpecProblem[]>();
 
-/**
- * Apply a function of nix/lib (`lib: value: [ "<path>: <message>" ... ]`) to a JSON value. The
- * value goes in as JSON text (never as Nix source); a Nix that cannot be run is a problem too.
- */
+/** The problems (`[ "<path>: <message>" … ]`) a function of nix/lib finds; a Nix that cannot run is one too. */
 function nixProblems(fn: string, value: unknown): SpecProblem[] {
-  const json = JSON.stringify(value ?? null);
-  const key = `${fn}\n${json}`;
+  const key = `${fn}\n${JSON.stringify(value ?? null)}`;
   const known = verdicts.get(key);
   if (known) return known;
-  const expr = `{ libDir, input }: let lib = { spec = import (/. + "\${libDir}/spec.nix"); suites = import (/. + "\${libDir}/suites.nix"); }; in (${fn}) lib (builtins.fromJSON input)`;
   let problems: SpecProblem[];
   try {
-    const out = execFileSync(
-      "nix-instantiate",
-      [
-        "--eval",
-        "--strict",
-        "--json",
-        "--expr",
-        expr,
-        "--argstr",
-        "libDir",
-        libDir(),
-        "--argstr",
-        "input",
-        json,
-      ],
-      { encoding: "utf8", env: process.env, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 16 * 1024 * 1024 },
-    );
-    problems = (JSON.parse(out) as string[]).map(parseProblem);
+    problems = (nixApply(fn, value) as string[]).map(parseProblem);
   } catch (err) {
     const e = err as { code?: string; stderr?: string };
     const why =
@@ -118,6 +122,42 @@ export const specProblems = (spec: unknown): SpecProblem[] =>
 export function suiteProblems(suite: unknown, withRules: boolean): SpecProblem[] {
   const fn = withRules ? 'lib: s: lib.suites.check "suite" s' : 'lib: s: lib.suites.checkShape "suite" s';
   return nixProblems(fn, suite).map((p) => (p.path[0] === "suite" ? { ...p, path: p.path.slice(1) } : p));
+}
+
+/** One rule of nix/lib/spec.nix (`rules.<name>`) on one value: its problem, or undefined. */
+export function specRule(
+  name: "virtiofsTag" | "kernelParam" | "sshPublicKey",
+  value: unknown,
+): string | undefined {
+  const [p] = nixProblems(
+    `lib: v: let r = lib.spec.rules.${name} v; in if r == null then [ ] else [ r ]`,
+    value,
+  );
+  return p?.message;
+}
+
+/** A zod string checked by one rule of nix/lib/spec.nix: the stack config's fields that follow it. */
+const byRule = (name: Parameters<typeof specRule>[0]) =>
+  z.string().superRefine((v, ctx) => {
+    const problem = specRule(name, v);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+/** A virtiofs tag (a guest's shares by tag). */
+export const virtiofsTag = byRule("virtiofsTag");
+/** One kernel command-line parameter (a guest's extraKernelParams). */
+export const kernelParam = byRule("kernelParam");
+/** One OpenSSH public key line, never a private key (the lab's sshKeys). Messages never quote it. */
+export const sshPublicKey = byRule("sshPublicKey");
+
+/**
+ * Tags the imageless backend shares itself (the host's /nix/store, the kernel's modules): the
+ * `imagelessOwnTags` of nix/lib/spec.nix, asked once.
+ */
+let ownTags: readonly string[] | undefined;
+export function imagelessOwnTags(): readonly string[] {
+  ownTags ??= nixApply("lib: _: lib.spec.imagelessOwnTags", null) as string[];
+  return ownTags;
 }
 
 /** The spec checked by Nix: the issues carry Nix's key paths and messages. */

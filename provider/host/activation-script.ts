@@ -38,6 +38,8 @@ if [ "$rollback" = 1 ] && [ -n "$prev" ]; then
       echo "no confirmation within $1 s" > "$2.rolled-back"
     fi
     rm -f "$2" "$2.done"
+    # The note is for a deployer that reconnects late; it does not stay on the host for good.
+    if [ -e "$2.rolled-back" ]; then sleep 600; rm -f "$2.rolled-back"; fi
   ' watchdog "$timeout" "$confirm" "$profile" "$prev" "$action" "$setprofile" </dev/null >/dev/null 2>&1 &
   echo "NIXLAB-WATCHDOG $!"
 fi

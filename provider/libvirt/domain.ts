@@ -239,7 +239,7 @@ export const domainDeclaration = declareResource({
     macAddresses: z.array(z.string()).meta({ description: "The NICs' MAC addresses, in order." }),
     ipAddress: z.string().meta({
       description:
-        'DHCP address of the first NIC on a libvirt network ("" when none; a lease that does not come in time is an error).',
+        'DHCP address of the first NIC on a libvirt network, waited for up to `ipTimeoutSeconds` at create and at every start ("" without such a NIC or with `ipTimeoutSeconds` 0). No lease in time, or a guest that stops first, fails the create or update with the end of its console log.',
     }),
     consoleLogPath: z.string().meta({ description: "The serial console log on the libvirt host." }),
     domainXml: z.string().meta({ description: "The persistent domain XML (`virsh dumpxml --inactive`)." }),

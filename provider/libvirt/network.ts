@@ -60,7 +60,7 @@ export const networkInputs = z
       .optional()
       .meta({
         description:
-          "DHCP range inside `address`. Default: the larger run of addresses beside the host address.",
+          "DHCP range inside `address`, not containing the host address. Default: the larger run of addresses on either side of the host address (guests need a lease).",
         typeName: "NetworkDhcp",
         ...replace,
       }),

@@ -36,3 +36,12 @@ nix_version() {
 version_ge() { # version_ge A B: A >= B (MAJOR.MINOR)
   [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n1)" = "$2" ]
 }
+
+# Under CI? (CI=true from GitHub Actions, GitLab and most others; unset, "false" or "0" outside.)
+in_ci() { case "${CI:-}" in "" | false | 0) return 1 ;; *) return 0 ;; esac; }
+
+# Where nixlab keeps its state (GC roots, the local Pulumi backend, a generated passphrase);
+# the same rule as provider/nix/gc-roots.ts defaultStateDir.
+nixlab_state_dir() {
+  printf '%s\n' "${NIXLAB_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/nixlab}"
+}

@@ -213,12 +213,13 @@ describe("suites and closures", () => {
 });
 
 describe("every committed stack's spec guests", () => {
-  const stacks = readdirSync(repoRoot).filter((f) => /^Pulumi\..+\.yaml$/.test(f));
+  const templates = path.join(repoRoot, "stack-templates");
+  const stacks = readdirSync(templates).filter((f) => f.endsWith(".yaml"));
   const specs: [string, string, unknown][] = [];
   beforeAll(async () => {
     const yaml = await import("js-yaml");
     for (const file of stacks) {
-      const doc = yaml.load(readFileSync(path.join(repoRoot, file), "utf8")) as {
+      const doc = yaml.load(readFileSync(path.join(templates, file), "utf8")) as {
         config: Record<string, unknown>;
       };
       const cfg = lab(doc.config["nixlab:lab"]);
@@ -238,10 +239,10 @@ describe("every committed stack's spec guests", () => {
     }
   });
 
-  test("Pulumi.fstests-xfs.yaml: the local.config each section gets, as nix renders it", async () => {
+  test("stack-templates/fstests-xfs.yaml: the local.config each section gets, as nix renders it", async () => {
     const configs: Record<string, string> = {};
     for (const [file, guest, spec] of specs) {
-      if (file !== "Pulumi.fstests-xfs.yaml") continue;
+      if (file !== "fstests-xfs.yaml") continue;
       configs[guest] = await nixEval<string>(
         's: let n = nixlab.spec.normalise s; in nixlab.suites.fstestsConfig { suite = n.suite; resultsDir = "/var/lib/nixlab/results/fstests"; }',
         spec,
@@ -266,9 +267,9 @@ describe("every committed stack's spec guests", () => {
     });
   });
 
-  test("Pulumi.nixos.yaml: one imageless NixOS guest from the spec, booting the flake's own kernel", async () => {
+  test("stack-templates/nixos.yaml: one imageless NixOS guest from the spec, booting the flake's own kernel", async () => {
     const yaml = await import("js-yaml");
-    const doc = yaml.load(readFileSync(path.join(repoRoot, "Pulumi.nixos.yaml"), "utf8")) as {
+    const doc = yaml.load(readFileSync(path.join(repoRoot, "stack-templates", "nixos.yaml"), "utf8")) as {
       config: Record<string, unknown>;
     };
     const cfg = lab(doc.config["nixlab:lab"]);
@@ -278,7 +279,7 @@ describe("every committed stack's spec guests", () => {
       kernel: { flake: "./nix", attribute: "packages.x86_64-linux.kernel" },
       closure: { spec: {} },
     });
-    expect(readFileSync(path.join(repoRoot, "Pulumi.nixos.yaml"), "utf8")).not.toMatch(
+    expect(readFileSync(path.join(repoRoot, "stack-templates", "nixos.yaml"), "utf8")).not.toMatch(
       /\/home\/|you@|Replace/,
     );
   });

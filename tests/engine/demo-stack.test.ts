@@ -1,16 +1,19 @@
 // End to end: `pulumi up -s demo` of the repository's own program boots the demo fixture guest
-// under libvirt/TCG (README Quick start). Then: a no-op up, drift after an out-of-band
+// under libvirt (README Quick start). Then: a no-op up, drift after an out-of-band
 // `virsh destroy` seen by refresh and repaired by up, and a destroy that leaves nothing behind.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { execa } from "execa";
 import { systemUri, virsh, waitForConsole } from "../support/libvirt";
 import { type NixSpy, nixSpy } from "../support/nix-spy";
+import { testPrefix } from "../support/paths";
 import { type PulumiSandbox, pulumiSandbox } from "../support/pulumi";
 import { rootProjectCopy } from "../support/root-project";
 import { makeWorkDir, removeWorkDir } from "../support/workdir";
 
-const domain = "nixlab-demo";
+// The committed demo template with its guest renamed to this run's prefix: the user's own demo
+// guest (nixlab-demo) may be up, and is never touched.
+const domain = `${testPrefix}demo-stack`;
 
 /** The guest answers ping within the timeout (it may still be booting when its lease is already known). */
 async function waitForPing(ip: string, timeoutMs = 90_000): Promise<void> {
@@ -38,7 +41,7 @@ describe("the demo stack through the Pulumi engine", () => {
 
   beforeAll(async () => {
     work = makeWorkDir("engine-demo");
-    project = rootProjectCopy(path.join(work, "project"), "demo");
+    project = rootProjectCopy(path.join(work, "project"), "demo", { guestName: domain });
     stateDir = path.join(work, "state");
     spy = nixSpy(work);
     p = pulumiSandbox(work, { NIXLAB_STATE_DIR: stateDir }, { pathPrepend: [spy.binDir] });

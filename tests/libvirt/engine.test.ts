@@ -4,6 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { kvmUsable, localCpuFlags } from "../../provider/libvirt/host";
 import { buildFixtureInitramfs, renderFixtureInit } from "../support/fixture-guest";
 import { virsh, waitForConsole } from "../support/libvirt";
 import { sweepLibvirtObjects } from "../support/libvirt-objects";
@@ -76,7 +77,9 @@ describe("libvirt resources through the Pulumi engine", () => {
     const up = await run(["up", "--yes", "--skip-preview"]);
     expect(up.all).toMatch(/\+ 7 created/);
     const out = await outputs();
-    expect(out.domainType).toBe("qemu");
+    // KVM where the host really offers it, TCG otherwise.
+    const caps = await virsh(["capabilities"]);
+    expect(out.domainType).toBe(kvmUsable(caps, "x86_64", localCpuFlags()) ? "kvm" : "qemu");
     await waitForConsole(out.consoleLogPath ?? "", new RegExp(marker));
     expect((await waitForConsole(out.consoleLogPath ?? "", /NIXLAB-SHARE (\S+)/))[1]).toBe("engine-share");
     const ip = await waitForConsole(out.consoleLogPath ?? "", /NIXLAB-IP (\S+)/);

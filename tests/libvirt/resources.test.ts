@@ -1,4 +1,4 @@
-// The libvirt resources against the real qemu:///system (TCG), driven through NixlabProvider as
+// The libvirt resources against the real qemu:///system (KVM or TCG), driven through NixlabProvider as
 // the engine drives them: a pool, a base image uploaded once (content-addressed), two overlays
 // sharing it, an empty data volume, and a guest that direct-kernel-boots the test kernel with a
 // fixture initramfs, mounts a virtiofs share, takes a DHCP lease on `default` and sees the data
@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { execa } from "execa";
+import { kvmUsable, localCpuFlags } from "../../provider/libvirt/host";
 import { nixEnv } from "../support/env";
 import { buildFixtureInitramfs, renderFixtureInit } from "../support/fixture-guest";
 import { virsh, waitForConsole } from "../support/libvirt";
@@ -34,6 +35,10 @@ const qemuImgChain = (file: string) =>
     "backing-filename"?: string;
     "backing-filename-format"?: string;
   }[];
+
+/** The domain type this host really offers: kvm where libvirt offers it and the CPU runs it, else TCG. */
+const hostDomainType = async () =>
+  kvmUsable(await virsh(["capabilities"]), "x86_64", localCpuFlags()) ? "kvm" : "qemu";
 
 const domainNames = async () => (await virsh(["list", "--all", "--name"])).split("\n").filter(Boolean);
 
@@ -184,7 +189,7 @@ describe("libvirt resources on qemu:///system", () => {
       const m = await waitForConsole(consoleLog, new RegExp(marker));
       console.info(`create → marker: ${Date.now() - t0} ms`);
       expect(m).toBeTruthy();
-      expect(o.domainType).toBe("qemu"); // no usable KVM on this machine
+      expect(o.domainType).toBe(await hostDomainType());
       expect(o.uuid).toBe(dom.id);
       expect(o.macAddresses).toEqual([expect.stringMatching(/^52:54:00(:[0-9a-f]{2}){3}$/)]);
       // The IP output is the address the guest itself took.

@@ -53,7 +53,7 @@ describe("nixlabSpec: nix/lib/spec.nix, run from TypeScript", () => {
     expect(problems).toEqual([
       'guest.spec.hostName: must be a host name (letters, digits, _ and -, not starting or ending with - or _, at most 63 characters), got "-x"',
       'guest.spec.profiles[1]: must be one of "devel", "build-tools", "monitoring", "controller", got "gui"',
-      'guest.spec.storage["/mnt/x"].device: must be an absolute path (starting with /), got "vdb"',
+      'guest.spec.storage["/mnt/x"].device: must be a device under /dev, such as /dev/vdb or /dev/disk/by-id/virtio-SERIAL, got "vdb"',
       // What only Nix knows: /mnt/x and /mnt/x/ are one mount point once normalised.
       'guest.spec.storage["/mnt/x"]: same mount point as storage."/mnt/x/"',
       'guest.spec.suite.options.TIMEOUT: fstests has no option "TIMEOUT" (known: FSTYP, TEST_DEV, TEST_DIR, SCRATCH_DEV, SCRATCH_MNT, SCRATCH_DEV_POOL, LOGWRITES_DEV, MKFS_OPTIONS, MOUNT_OPTIONS, TEST_FS_MOUNT_OPTS, tests)',

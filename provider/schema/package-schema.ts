@@ -67,6 +67,7 @@ export interface PackageSpec {
   license: string;
   keywords: string[];
   meta: { moduleFormat: string };
+  language: Record<string, Record<string, string>>;
   config: Record<string, never>;
   provider: { description: string };
   resources: Record<string, ResourceSpec>;
@@ -197,6 +198,12 @@ export function packageSchema(declarations: readonly AnyResourceDeclaration[], v
     license: "Apache-2.0",
     keywords: ["pulumi", "nixos", "nix", "libvirt", "kind/native"],
     meta: { moduleFormat: "(.*)" },
+    // Names for the SDKs `pulumi package gen-sdk` writes (generated, not published: see the README).
+    language: {
+      nodejs: { packageName: "@nixlab/pulumi-nixlab" },
+      python: { packageName: "pulumi_nixlab" },
+      go: { importBasePath: "nixlab.local/sdk/go/nixlab" },
+    },
     config: {},
     provider: { description: "The nixlab provider: it takes no configuration." },
     resources,

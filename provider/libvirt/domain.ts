@@ -28,7 +28,7 @@ import {
 } from "./domain-xml";
 import { kvmUsable, localCpuFlags, qemuIdentity, unreadableReason } from "./host";
 import { ensureReadOnlyView, isReadOnlyMount, readOnlyView, releaseReadOnlyViews } from "./readonly-share";
-import { absolutePath, mac, objectName, plainText, uri, volumeFormat } from "./schema";
+import { absolutePath, mac, objectName, plainText, uriInput, volumeFormat } from "./schema";
 import { isLocalUri, type Virsh, virshFor } from "./virsh";
 
 const replace = { replaceOnChanges: true } as const;
@@ -120,7 +120,7 @@ const redefine = "update: redefine; a running guest is restarted (see `restartOn
 
 export const domainInputs = z
   .object({
-    uri: uri.meta({ description: "libvirt connection URI.", ...replace }),
+    uri: uriInput,
     name: objectName.meta({
       description: "The domain's name (must not exist on the host unless this resource owns it).",
       ...replace,

@@ -5,7 +5,7 @@ import * as z from "zod";
 import { type Context, type Diff, type ResourceDefinition, stable } from "../resource";
 import { declaredDiff, declareResource, type StateOf } from "../schema/declare";
 import { declare, known } from "./declared";
-import { ipv4, objectName, uri } from "./schema";
+import { ipv4, objectName, uriInput } from "./schema";
 import { type Virsh, virshFor } from "./virsh";
 import { attr, buildXml, child, children, parseXml, text } from "./xml";
 
@@ -21,7 +21,7 @@ const replace = { replaceOnChanges: true } as const;
 
 export const networkInputs = z
   .object({
-    uri: uri.meta({ description: "libvirt connection URI.", ...replace }),
+    uri: uriInput,
     name: objectName.meta({ description: "The network's name in libvirt.", ...replace }),
     existing: z
       .boolean()

@@ -5,7 +5,7 @@ import * as z from "zod";
 import type { Context, Diff, ResourceDefinition } from "../resource";
 import { declaredDiff, declareResource, type StateOf } from "../schema/declare";
 import { declare, known } from "./declared";
-import { absolutePath, objectName, uri } from "./schema";
+import { absolutePath, objectName, uriInput } from "./schema";
 import { type Virsh, virshFor } from "./virsh";
 import { attr, buildXml, child, parseXml, text } from "./xml";
 
@@ -13,7 +13,7 @@ const replace = { replaceOnChanges: true } as const;
 
 export const poolInputs = z
   .object({
-    uri: uri.meta({ description: "libvirt connection URI.", ...replace }),
+    uri: uriInput,
     name: objectName.meta({ description: "The pool's name in libvirt.", ...replace }),
     path: absolutePath.optional().meta({
       description:

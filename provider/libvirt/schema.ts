@@ -15,6 +15,12 @@ export const uri = z
   )
   .default(defaultUri);
 
+/** The `uri` input of every libvirt resource: another host is another object, so it replaces. */
+export const uriInput = uri.meta({
+  description: "libvirt connection URI (`qemu+ssh://user@host/system` for a remote host).",
+  replaceOnChanges: true,
+});
+
 /** libvirt object names: anything printable without `/` (libvirt refuses it; volumes are files). */
 export const objectName = z
   .string()

@@ -16,7 +16,7 @@ import { declare, declaredBy, known, volumeKey } from "./declared";
 import { listVolumePaths } from "./pool";
 import { withPoolLock } from "./pool-lock";
 import { imageInfo } from "./qemu-img";
-import { absolutePath, objectName, size, uri, volumeFormat } from "./schema";
+import { absolutePath, objectName, size, uriInput, volumeFormat } from "./schema";
 import { libvirtBytes } from "./units";
 import { type Virsh, virshFor } from "./virsh";
 import { attr, buildXml, child, parseXml, text } from "./xml";
@@ -50,7 +50,7 @@ const replace = { replaceOnChanges: true } as const;
 
 export const volumeInputs = z
   .object({
-    uri: uri.meta({ description: "libvirt connection URI.", ...replace }),
+    uri: uriInput,
     pool: objectName.meta({ description: "Name of the pool the volume lives in.", ...replace }),
     name: objectName.optional().meta({
       description:

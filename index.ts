@@ -8,7 +8,10 @@ import { Lab } from "./components/lab";
 import { labConfigValue } from "./components/lab-config";
 
 export = async () => {
-  const lab = await Lab.create("lab", labConfigValue(new pulumi.Config("nixlab").get("lab")));
-  /** Per guest: IP address, SSH command, console log path, closure path. */
+  const config = new pulumi.Config("nixlab");
+  const lab = await Lab.create("lab", labConfigValue(config.get("lab")), undefined, {
+    sshPrivateKey: config.getSecret("sshPrivateKey"),
+  });
+  /** Per guest: IP address, SSH command, console log path, closure path; and the suite run's results. */
   return { guests: lab.guests };
 };

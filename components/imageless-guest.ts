@@ -55,6 +55,8 @@ export class ImagelessGuest extends pulumi.ComponentResource {
   readonly sshCommand: pulumi.Output<string>;
   readonly consoleLog: pulumi.Output<string>;
   readonly closurePath: pulumi.Output<string>;
+  /** The kernel image it boots (what a suite run records as the guest's kernel). */
+  readonly kernelImage: pulumi.Output<string>;
   /** bash script booting the same guest with QEMU + virtiofsd (no libvirt). */
   readonly runScript: pulumi.Output<string>;
 
@@ -99,6 +101,7 @@ export class ImagelessGuest extends pulumi.ComponentResource {
     this.sshCommand = pulumi.interpolate`ssh ${args.sshUser ?? "root"}@${this.domain.ipAddress}`;
     this.consoleLog = this.domain.consoleLogPath;
     this.closurePath = args.closure.closurePath;
+    this.kernelImage = kernel.bzImage;
     this.runScript = pulumi.all([boot, kernel.bzImage, cmdline, filesystems]).apply(([b, bzImage, c, fs]) =>
       renderRunScript({
         name,

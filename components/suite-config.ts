@@ -6,6 +6,7 @@
 // Option names: UPPER_CASE ones are the suite's own variables, written as they are into its
 // configuration; camelCase ones are nixlab's (what to run, where, in which role).
 import * as z from "zod";
+import type { SuiteName } from "../suite-results/types";
 import { suiteProblems } from "./spec";
 import { ConfigError, issuePath } from "./validate";
 
@@ -13,7 +14,7 @@ type Options = Record<string, string | number | boolean>;
 
 /** A suite as the TypeScript side reads it; nix/lib/suites.nix says what each may hold. */
 export interface GuestSuite {
-  name: string;
+  name: SuiteName;
   section?: string | null | undefined;
   options: Options;
 }

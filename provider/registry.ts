@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { activationResource } from "./host/activation";
+import { suiteRunResource } from "./host/suite-run";
 import { libvirtDefinitions } from "./libvirt";
 import { buildResource } from "./nix/build";
 import { copyResource } from "./nix/copy";
@@ -29,6 +30,7 @@ export const definitions: AnyResourceDefinition[] = [
   copyResource,
   // host
   activationResource,
+  suiteRunResource,
   // libvirt
   ...libvirtDefinitions,
 ];

@@ -10,7 +10,7 @@ import { alternatives, type JsonNode, jsonSchemaOf } from "./package-schema";
 export const readmes = ["provider/README.md", "provider/libvirt/README.md"];
 
 const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
-const code = (v: unknown): string => `\`${typeof v === "string" ? v : JSON.stringify(v)}\``;
+const code = (v: unknown): string => `\`${typeof v === "string" && v !== "" ? v : JSON.stringify(v)}\``;
 
 /** A type as a reader says it: string, list of DomainDisk, `"nat"` \| `"route"`. */
 function typeText(node: JsonNode): string {

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { execa } from "execa";
 import * as yaml from "js-yaml";
+import { orphanTempFolders } from "../faults/leaks";
 import { systemUri, virsh } from "../support/libvirt";
 import { repoRoot, testPrefix } from "../support/paths";
 import { type PulumiSandbox, pulumiSandbox } from "../support/pulumi";
@@ -44,7 +45,9 @@ interface RunState {
   regressions: string[];
 }
 
-const tmpEntries = (): string[] => readdirSync(tmpdir()).filter((f) => /^nixlab-(ssh|suite)-/.test(f));
+// Key folders carry their provider's pid (orphanTempFolders finds those of dead ones, wherever
+// they are); the suite's own scratch folders are compared with what was there before.
+const tmpEntries = (): string[] => readdirSync(tmpdir()).filter((f) => /^nixlab-suite-/.test(f));
 
 describe("a suite run through the Pulumi engine", () => {
   let work: string;
@@ -442,6 +445,7 @@ describe("a suite run through the Pulumi engine", () => {
     expect(readdirSync(path.join(stateDir, "gcroots"))).toEqual([]);
     expect(existsSync(kernelCopy)).toBe(false);
     expect(tmpEntries()).toEqual(tmpBefore);
+    expect(orphanTempFolders()).toEqual([]);
     const procs = await execa("pgrep", ["-af", `root@${ipAddress}`], { reject: false });
     expect(procs.stdout).toBe("");
     expect(runsInArchive()).toHaveLength(6);

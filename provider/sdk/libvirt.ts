@@ -12,29 +12,22 @@ import {
 import { networkDeclaration } from "../libvirt/network";
 import { poolDeclaration } from "../libvirt/pool";
 import { volumeDeclaration } from "../libvirt/volume";
-import type { ArgsOf } from "../schema/declare";
-import { type ArgsFor, type ObjectArgs, resourceClass } from "./resource-class";
+import { type ObjectArgs, type ResourceArgs, resourceClass } from "./resource-class";
 
-export type PoolArgs = ArgsFor<ArgsOf<typeof poolDeclaration>>;
 /** A `dir` storage pool. */
-export const Pool = resourceClass(poolDeclaration);
-export type Pool = InstanceType<typeof Pool>;
-
-export type VolumeArgs = ArgsFor<ArgsOf<typeof volumeDeclaration>>;
+export class Pool extends resourceClass(poolDeclaration) {}
 /** A storage volume: an uploaded image, an overlay on a base volume, or an empty disk. */
-export const Volume = resourceClass(volumeDeclaration);
-export type Volume = InstanceType<typeof Volume>;
-
-export type NetworkArgs = ArgsFor<ArgsOf<typeof networkDeclaration>>;
+export class Volume extends resourceClass(volumeDeclaration) {}
 /** A libvirt virtual network (NAT with DHCP by default), or an existing one by name. */
-export const Network = resourceClass(networkDeclaration);
-export type Network = InstanceType<typeof Network>;
+export class Network extends resourceClass(networkDeclaration) {}
+/** A libvirt guest. */
+export class Domain extends resourceClass(domainDeclaration) {}
 
+export type PoolArgs = ResourceArgs<typeof Pool>;
+export type VolumeArgs = ResourceArgs<typeof Volume>;
+export type NetworkArgs = ResourceArgs<typeof Network>;
+export type DomainArgs = ResourceArgs<typeof Domain>;
 export type DomainDiskArgs = ObjectArgs<typeof domainDisk>;
 export type DomainNicArgs = ObjectArgs<typeof domainNic>;
 export type DomainBootArgs = ObjectArgs<typeof domainBoot>;
 export type DomainFilesystemArgs = ObjectArgs<typeof domainFilesystem>;
-export type DomainArgs = ArgsFor<ArgsOf<typeof domainDeclaration>>;
-/** A libvirt guest. */
-export const Domain = resourceClass(domainDeclaration);
-export type Domain = InstanceType<typeof Domain>;

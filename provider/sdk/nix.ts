@@ -4,8 +4,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { buildDeclaration } from "../nix/build";
 import { copyDeclaration } from "../nix/copy";
-import type { ArgsOf } from "../schema/declare";
-import { type ArgsFor, resourceClass } from "./resource-class";
+import { type ResourceArgs, resourceClass } from "./resource-class";
 
 /** Local paths become absolute `path:` references, so the provider never guesses a directory. */
 export function flakeRef(flake: string): string {
@@ -13,17 +12,15 @@ export function flakeRef(flake: string): string {
   return `path:${path.resolve(flake)}`;
 }
 
-export type BuildArgs = ArgsFor<ArgsOf<typeof buildDeclaration>>;
 /** Builds a flake attribute; drift-detects on the derivation path; keeps a GC root. */
-export const Build = resourceClass(buildDeclaration, {
+export class Build extends resourceClass(buildDeclaration, {
   prepare: (args) => ({ ...args, flake: pulumi.output(args.flake as pulumi.Input<string>).apply(flakeRef) }),
-});
-export type Build = InstanceType<typeof Build>;
-
-export type CopyArgs = ArgsFor<ArgsOf<typeof copyDeclaration>>;
+}) {}
 /**
  * Copies a closure to another store. `ssh` is sent and stored as a secret (pass privateKey as a
  * secret too, e.g. config.requireSecret, so the program never holds it in plain).
  */
-export const Copy = resourceClass(copyDeclaration);
-export type Copy = InstanceType<typeof Copy>;
+export class Copy extends resourceClass(copyDeclaration) {}
+
+export type BuildArgs = ResourceArgs<typeof Build>;
+export type CopyArgs = ResourceArgs<typeof Copy>;

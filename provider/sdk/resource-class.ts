@@ -33,6 +33,9 @@ export interface ResourceClass<D extends AnyResourceDeclaration> {
   ): pulumi.CustomResource & OutputsOf<D>;
 }
 
+/** The arguments a resource class takes (a class made by `resourceClass`). */
+export type ResourceArgs<C extends abstract new (...args: never[]) => unknown> = ConstructorParameters<C>[1];
+
 export interface ClassOptions {
   /** Arguments as the program gives them → as they are sent (e.g. a local path made absolute). */
   prepare?(args: Record<string, unknown>): Record<string, unknown>;

@@ -28,7 +28,9 @@ import {
 } from "./domain-xml";
 import { kvmUsable, localCpuFlags, qemuIdentity, unreadableReason } from "./host";
 import { ensureReadOnlyView, isReadOnlyMount, readOnlyView, releaseReadOnlyViews } from "./readonly-share";
+import { missingFilesMessage, missingOnHost, neededFiles } from "./remote-files";
 import { absolutePath, mac, objectName, plainText, uri, volumeFormat } from "./schema";
+import { libvirtSsh } from "./ssh-connection";
 import { isLocalUri, type Virsh, virshFor } from "./virsh";
 
 const disk = z
@@ -142,6 +144,8 @@ export const domainInputs = z
     shutdownTimeoutSeconds: z.number().int().min(0).default(60),
     /** Where kernel/initrd copies go when QEMU's user cannot read them where they are. */
     bootDir: absolutePath.default("/var/lib/libvirt/boot/nixlab"),
+    /** Key and known_hosts for a qemu+ssh:// URI (secret). */
+    ssh: libvirtSsh.optional(),
   })
   .superRefine((d, ctx) => {
     const tags = d.filesystems.map((f) => f.tag);
@@ -193,6 +197,7 @@ export const domainUpdateKeys = [
   "ipTimeoutSeconds",
   "restartOnUpdate",
   "shutdownTimeoutSeconds",
+  "ssh",
 ] as const;
 /** Changes that replace the domain (delete, then create). */
 export const domainReplaceKeys = [
@@ -495,12 +500,13 @@ async function start(ctx: Context, v: Virsh, id: string, d: DomainInputs): Promi
 export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
   token: "nixlab:libvirt:Domain",
   inputs: domainInputs,
+  secretInputs: ["ssh"],
   replaceOnChanges: domainReplaceKeys,
 
   async preflight(ctx, d) {
     const failures: { property: string; reason: string }[] = [];
     if (!known(d.uri)) return failures;
-    const v = virshFor(ctx, d.uri);
+    const v = virshFor(ctx, d.uri, d.ssh);
     if (known(d.name)) {
       const other = declaredBy("domain", d.uri, d.name);
       const existing = await v.dumpOrNull(["dumpxml", "--inactive", d.name]);
@@ -560,7 +566,7 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
     if (d.replaces.length > 0) return d;
     // What changed behind our back since the last refresh (a plain `up` reads nothing): a domain
     // that is gone is made again; a stopped one, or one missing its boot copies, is repaired.
-    const v = virshFor(ctx, olds.uri);
+    const v = virshFor(ctx, olds.uri, olds.ssh);
     const state = await domState(v, id);
     if (state === null) {
       ctx.log.warn(`domain ${olds.name} no longer exists: it will be created again`);
@@ -578,7 +584,25 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
   },
 
   async create(ctx, d) {
-    const v = virshFor(ctx, d.uri);
+    const v = virshFor(ctx, d.uri, d.ssh);
+    if (!v.local) {
+      // The files it names must be on that host (its closure copied there): say so now, not at start.
+      const needed = neededFiles(d);
+      const missing = await missingOnHost(
+        ctx,
+        d.uri,
+        d.ssh,
+        needed.map((f) => f.path),
+      );
+      if (missing && missing.length > 0)
+        throw new Error(
+          missingFilesMessage(
+            d.name,
+            d.uri,
+            needed.filter((f) => missing.includes(f.path)),
+          ),
+        );
+    }
     await removeInterruptedCreate(ctx, v, d);
     const domainType = await chooseType(ctx, v, d);
     const uuid = randomUUID();
@@ -592,7 +616,7 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
   },
 
   async read(ctx, id, s) {
-    const v = virshFor(ctx, s.uri);
+    const v = virshFor(ctx, s.uri, s.ssh);
     const r = await liveState(v, id);
     if (!r) {
       // Undefined behind our back: the files (and views) this resource made for it go with it.
@@ -664,7 +688,7 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
   },
 
   async update(ctx, id, olds, d) {
-    const v = virshFor(ctx, d.uri);
+    const v = virshFor(ctx, d.uri, d.ssh);
     if (v.local) restoreBootCopies(ctx, olds, d);
     await ensureViews(ctx, d);
     let ipAddress = olds.ipAddress;
@@ -728,7 +752,7 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
   },
 
   async delete(ctx, id, s) {
-    const v = virshFor(ctx, s.uri);
+    const v = virshFor(ctx, s.uri, s.ssh);
     if ((await v.dumpOrNull(["dominfo", id])) !== null) {
       await v.attempt(["destroy", id]);
       // --nvram: the UEFI variable store libvirt made for it; --managed-save: a saved state.

@@ -6,6 +6,7 @@ import type { Context, Diff, ResourceDefinition } from "../resource";
 import { diffStable, stable } from "./compare";
 import { declare, known } from "./declared";
 import { ipv4, objectName, uri } from "./schema";
+import { libvirtSsh } from "./ssh-connection";
 import { type Virsh, virshFor } from "./virsh";
 import { attr, buildXml, child, children, parseXml, text } from "./xml";
 
@@ -44,6 +45,8 @@ export const networkInputs = z
       .regex(/^[A-Za-z0-9.-]+$/, "must be a DNS domain name")
       .optional(),
     autostart: z.boolean().default(true),
+    /** Key and known_hosts for a qemu+ssh:// URI (secret). */
+    ssh: libvirtSsh.optional(),
   })
   .superRefine((v, ctx) => {
     if (v.existing) {
@@ -105,6 +108,7 @@ export interface NetworkState extends Record<string, unknown> {
   dhcp?: { start: string; end: string };
   domain?: string;
   autostart: boolean;
+  ssh?: NetworkInputs["ssh"];
   uuid: string;
   /** The bridge device libvirt uses. */
   bridgeName: string;
@@ -195,6 +199,7 @@ function toState(
     ...(inputs.domain !== undefined ? { domain: inputs.domain } : {}),
     ...described,
     autostart: inputs.existing ? inputs.autostart : r.autostart,
+    ...(inputs.ssh !== undefined ? { ssh: inputs.ssh } : {}),
     uuid: live.uuid,
     bridgeName: live.bridgeName,
     active: r.active,
@@ -202,18 +207,30 @@ function toState(
   };
 }
 
-const keys = ["uri", "name", "existing", "mode", "bridge", "address", "dhcp", "domain", "autostart"] as const;
+const keys = [
+  "uri",
+  "name",
+  "existing",
+  "mode",
+  "bridge",
+  "address",
+  "dhcp",
+  "domain",
+  "autostart",
+  "ssh",
+] as const;
 const replaceOnChanges = ["uri", "name", "existing", "mode", "bridge", "address", "dhcp", "domain"] as const;
 
 export const networkDefinition: ResourceDefinition<NetworkInputs, NetworkState> = {
   token: "nixlab:libvirt:Network",
   inputs: networkInputs,
+  secretInputs: ["ssh"],
   replaceOnChanges,
 
   async preflight(ctx: Context, news: NetworkInputs) {
     if (!known(news.uri, news.name)) return [];
     if (news.existing) {
-      const v = virshFor(ctx, news.uri);
+      const v = virshFor(ctx, news.uri, news.ssh);
       if ((await v.dumpOrNull(["net-dumpxml", news.name])) === null)
         return [
           {
@@ -230,7 +247,7 @@ export const networkDefinition: ResourceDefinition<NetworkInputs, NetworkState> 
     const d = diffStable(olds, news, keys, replaceOnChanges);
     if (d.replaces.length > 0) return d;
     // Changed behind our back with no refresh since: gone (made again) or stopped (started).
-    const r = await readLive(virshFor(ctx, olds.uri), id);
+    const r = await readLive(virshFor(ctx, olds.uri, olds.ssh), id);
     if (!r) {
       if (news.existing) throw new Error(`name: the network ${news.name} no longer exists on ${news.uri}`);
       return { changes: true, replaces: ["name"], deleteBeforeReplace: true };
@@ -239,7 +256,7 @@ export const networkDefinition: ResourceDefinition<NetworkInputs, NetworkState> 
   },
 
   async create(ctx, news) {
-    const v = virshFor(ctx, news.uri);
+    const v = virshFor(ctx, news.uri, news.ssh);
     if (news.existing) {
       const r = await readLive(v, news.name);
       if (!r) throw new Error(`name: no libvirt network named ${JSON.stringify(news.name)} on ${news.uri}`);
@@ -275,12 +292,12 @@ export const networkDefinition: ResourceDefinition<NetworkInputs, NetworkState> 
   },
 
   async read(ctx, id, state) {
-    const r = await readLive(virshFor(ctx, state.uri), id);
+    const r = await readLive(virshFor(ctx, state.uri, state.ssh), id);
     return r ? { id, state: toState(state, r, state.created) } : null;
   },
 
   async update(ctx, id, olds, news) {
-    const v = virshFor(ctx, news.uri);
+    const v = virshFor(ctx, news.uri, news.ssh);
     if (!news.existing && !(await readLive(v, id))?.active) {
       ctx.log.warn(`network ${news.name} is not active: starting it`);
       await v.exec(["net-start", id]);
@@ -294,7 +311,7 @@ export const networkDefinition: ResourceDefinition<NetworkInputs, NetworkState> 
 
   async delete(ctx, id, state) {
     if (!state.created) return; // adopted: never ours to delete
-    const v = virshFor(ctx, state.uri);
+    const v = virshFor(ctx, state.uri, state.ssh);
     if ((await v.dumpOrNull(["net-dumpxml", id])) === null) return;
     await v.attempt(["net-destroy", id]);
     await v.exec(["net-undefine", id]);

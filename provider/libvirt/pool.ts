@@ -6,6 +6,7 @@ import type { Context, Diff, ResourceDefinition } from "../resource";
 import { diffStable } from "./compare";
 import { declare, known } from "./declared";
 import { absolutePath, objectName, uri } from "./schema";
+import { libvirtSsh } from "./ssh-connection";
 import { type Virsh, virshFor } from "./virsh";
 import { attr, buildXml, child, parseXml, text } from "./xml";
 
@@ -20,6 +21,8 @@ export const poolInputs = z
     autostart: z.boolean().default(true),
     /** Delete the volumes still in the pool on delete, instead of failing. */
     forceDelete: z.boolean().default(false),
+    /** Key and known_hosts for a qemu+ssh:// URI (secret). */
+    ssh: libvirtSsh.optional(),
   })
   .superRefine((v, ctx) => {
     if (!v.existing && v.path === undefined)
@@ -35,6 +38,7 @@ export interface PoolState extends Record<string, unknown> {
   existing: boolean;
   autostart: boolean;
   forceDelete: boolean;
+  ssh?: PoolInputs["ssh"];
   uuid: string;
   /** The target path libvirt reports (also for adopted pools). */
   targetPath: string;
@@ -64,7 +68,7 @@ export function parsePoolXml(xml: string): PoolLive {
   };
 }
 
-const keys = ["uri", "name", "path", "existing", "autostart", "forceDelete"] as const;
+const keys = ["uri", "name", "path", "existing", "autostart", "forceDelete", "ssh"] as const;
 const replaceOnChanges = ["uri", "name", "path", "existing"] as const;
 
 async function readLive(v: Virsh, idOrName: string) {
@@ -78,11 +82,12 @@ async function readLive(v: Virsh, idOrName: string) {
 export const poolDefinition: ResourceDefinition<PoolInputs, PoolState> = {
   token: "nixlab:libvirt:Pool",
   inputs: poolInputs,
+  secretInputs: ["ssh"],
   replaceOnChanges,
 
   async preflight(ctx: Context, news: PoolInputs) {
     if (!known(news.uri, news.name)) return [];
-    const v = virshFor(ctx, news.uri);
+    const v = virshFor(ctx, news.uri, news.ssh);
     if (news.existing) {
       if ((await v.dumpOrNull(["pool-dumpxml", news.name])) === null)
         return [
@@ -100,7 +105,7 @@ export const poolDefinition: ResourceDefinition<PoolInputs, PoolState> = {
     const d = diffStable(olds, news, keys, replaceOnChanges);
     if (d.changes || news.existing) return d;
     // Changed behind our back with no refresh since: gone (create it again) or broken (repair).
-    const v = virshFor(ctx, olds.uri);
+    const v = virshFor(ctx, olds.uri, olds.ssh);
     if ((await v.dumpOrNull(["pool-dumpxml", id])) === null)
       return { changes: true, replaces: ["name"], deleteBeforeReplace: true };
     const running = (await v.info(["pool-info", id]))?.State === "running";
@@ -109,7 +114,7 @@ export const poolDefinition: ResourceDefinition<PoolInputs, PoolState> = {
   },
 
   async create(ctx, news) {
-    const v = virshFor(ctx, news.uri);
+    const v = virshFor(ctx, news.uri, news.ssh);
     if (news.existing) {
       const r = await readLive(v, news.name);
       if (!r)
@@ -161,7 +166,7 @@ export const poolDefinition: ResourceDefinition<PoolInputs, PoolState> = {
   },
 
   async read(ctx, id, state) {
-    const v = virshFor(ctx, state.uri);
+    const v = virshFor(ctx, state.uri, state.ssh);
     const health = await poolHealth(v, id, { start: false });
     if (!health.r) return null;
     if (!health.usable) ctx.log.warn(`storage pool ${state.name}: ${health.problem}`);
@@ -173,7 +178,7 @@ export const poolDefinition: ResourceDefinition<PoolInputs, PoolState> = {
   },
 
   async update(ctx, id, olds, news) {
-    const v = virshFor(ctx, news.uri);
+    const v = virshFor(ctx, news.uri, news.ssh);
     let createdDir = olds.createdDir;
     if (!news.existing) {
       const health = await poolHealth(v, id, { start: false });
@@ -198,7 +203,7 @@ export const poolDefinition: ResourceDefinition<PoolInputs, PoolState> = {
 
   async delete(ctx, id, state) {
     if (state.existing) return; // adopted: not ours
-    const v = virshFor(ctx, state.uri);
+    const v = virshFor(ctx, state.uri, state.ssh);
     if ((await v.dumpOrNull(["pool-dumpxml", id])) === null) return;
     const health = await poolHealth(v, id, { start: true });
     // The pool's own volumes were deleted by their Volume resources before this runs: what is
@@ -296,6 +301,7 @@ function toState(
     existing: inputs.existing,
     autostart: inputs.existing ? inputs.autostart : r.autostart,
     forceDelete: inputs.forceDelete,
+    ...(inputs.ssh !== undefined ? { ssh: inputs.ssh } : {}),
     uuid: r.live.uuid,
     targetPath: r.live.targetPath,
     active: r.active,

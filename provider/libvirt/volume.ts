@@ -17,6 +17,7 @@ import { listVolumePaths } from "./pool";
 import { withPoolLock } from "./pool-lock";
 import { imageInfo } from "./qemu-img";
 import { absolutePath, objectName, size, uri, volumeFormat } from "./schema";
+import { libvirtSsh } from "./ssh-connection";
 import { libvirtBytes } from "./units";
 import { type Virsh, virshFor } from "./virsh";
 import { attr, buildXml, child, parseXml, text } from "./xml";
@@ -63,6 +64,8 @@ export const volumeInputs = z
     size: size.optional(),
     /** Empty volumes: default qcow2. Overlays are always qcow2. Uploads: detected when not given. */
     format: volumeFormat.optional(),
+    /** Key and known_hosts for a qemu+ssh:// URI (secret). */
+    ssh: libvirtSsh.optional(),
   })
   .superRefine((v, ctx) => {
     const kinds = [v.source !== undefined, v.backingVolume !== undefined].filter(Boolean).length;
@@ -116,6 +119,7 @@ export interface VolumeState extends Record<string, unknown> {
   size?: number;
   format?: "qcow2" | "raw";
   kind: VolumeKind;
+  ssh?: VolumeInputs["ssh"];
   /** Path of the volume on the libvirt host (also its key). */
   path: string;
   /** Virtual size in bytes. */
@@ -215,6 +219,7 @@ function toState(news: VolumeInputs, name: string, live: VolumeLive, created: bo
     ...(news.size !== undefined ? { size: news.size } : {}),
     ...(news.format !== undefined ? { format: news.format } : {}),
     kind: volumeKind(news),
+    ...(news.ssh !== undefined ? { ssh: news.ssh } : {}),
     path: live.path,
     capacity: live.capacity,
     allocation: live.allocation,
@@ -230,12 +235,13 @@ const replaceKeys = ["uri", "pool", "name", "source", "backingVolume", "backingP
 export const volumeDefinition: ResourceDefinition<VolumeInputs, VolumeState> = {
   token: "nixlab:libvirt:Volume",
   inputs: volumeInputs as unknown as z.ZodType<VolumeInputs>,
+  secretInputs: ["ssh"],
   replaceOnChanges: replaceKeys,
 
   async preflight(ctx: Context, news: VolumeInputs) {
     const failures: { property: string; reason: string }[] = [];
     if (!known(news.uri)) return failures;
-    const v = virshFor(ctx, news.uri);
+    const v = virshFor(ctx, news.uri, news.ssh);
     const poolKnown =
       !known(news.pool) ||
       declaredBy("pool", news.uri, news.pool) !== undefined ||
@@ -297,10 +303,12 @@ export const volumeDefinition: ResourceDefinition<VolumeInputs, VolumeState> = {
       // Growing is a vol-resize; shrinking would lose data, so it replaces.
       if (news.size === undefined || olds.size === undefined || news.size < olds.size) replaces.push("size");
     }
+    // A new key or host key is kept (update) for the calls to come.
+    if (stable(olds.ssh) !== stable(news.ssh)) changed.push("ssh");
     // Gone behind our back (and no refresh since): recreate it.
     if (
       changed.length === 0 &&
-      (await virshFor(ctx, olds.uri).dumpOrNull(["vol-dumpxml", olds.path])) === null
+      (await virshFor(ctx, olds.uri, olds.ssh).dumpOrNull(["vol-dumpxml", olds.path])) === null
     ) {
       ctx.log.warn(`volume ${olds.path} no longer exists: it will be created again`);
       return { changes: true, replaces: ["name"], deleteBeforeReplace: true };
@@ -314,7 +322,7 @@ export const volumeDefinition: ResourceDefinition<VolumeInputs, VolumeState> = {
   },
 
   async read(ctx, id, state) {
-    const v = virshFor(ctx, state.uri);
+    const v = virshFor(ctx, state.uri, state.ssh);
     // The pool's cached view may predate an out-of-band change of its directory.
     await withPoolLock(state.uri, state.pool, () => v.attempt(["pool-refresh", state.pool]));
     const xml = await v.dumpOrNull(["vol-dumpxml", id]);
@@ -339,7 +347,7 @@ export const volumeDefinition: ResourceDefinition<VolumeInputs, VolumeState> = {
 
   async update(ctx, id, olds, news) {
     return await withPoolLock(news.uri, news.pool, async () => {
-      const v = virshFor(ctx, news.uri);
+      const v = virshFor(ctx, news.uri, news.ssh);
       if (news.size !== undefined && olds.size !== news.size) {
         ctx.log.info(`growing ${olds.path} to ${news.size} bytes`);
         await v.exec(["vol-resize", id, String(news.size)]);
@@ -353,7 +361,7 @@ export const volumeDefinition: ResourceDefinition<VolumeInputs, VolumeState> = {
   async delete(ctx, id, state) {
     if (!state.created) return; // found, not made: shared content-addressed base of someone else
     await withPoolLock(state.uri, state.pool, async () => {
-      const v = virshFor(ctx, state.uri);
+      const v = virshFor(ctx, state.uri, state.ssh);
       if ((await v.dumpOrNull(["vol-dumpxml", id])) === null) return;
       const users = await overlaysOf(v, state.path);
       if (users.length > 0) {
@@ -377,7 +385,7 @@ export function sameShape(live: VolumeLive, spec: VolumeSpec): boolean {
 }
 
 async function createVolume(ctx: Context, news: VolumeInputs) {
-  const v = virshFor(ctx, news.uri);
+  const v = virshFor(ctx, news.uri, news.ssh);
   const kind = volumeKind(news);
   if (kind === "upload") return await upload(ctx, v, news);
   const name = news.name as string;

@@ -4,6 +4,15 @@
 // A declared output must have its key in the props passed to super() (undefined is fine), or
 // the SDK never creates the Output: optional inputs that are also outputs are listed explicitly.
 import * as pulumi from "@pulumi/pulumi";
+import type { SshSettingsArgs } from "./host";
+
+/**
+ * Key and known_hosts for a qemu+ssh:// `uri` (user, host and port stay in the URI). Always
+ * stored as a secret; the provider writes them to private temporary files for each call.
+ */
+export type LibvirtSshArgs = Omit<SshSettingsArgs, "port">;
+
+const secretSsh = (ssh: pulumi.Input<LibvirtSshArgs> | undefined) => (ssh ? pulumi.secret(ssh) : undefined);
 
 export interface PoolArgs {
   uri?: pulumi.Input<string>;
@@ -16,6 +25,8 @@ export interface PoolArgs {
   autostart?: pulumi.Input<boolean>;
   /** On delete, delete the volumes still in the pool instead of failing. */
   forceDelete?: pulumi.Input<boolean>;
+  /** Key and known_hosts for a qemu+ssh:// uri (kept secret). */
+  ssh?: pulumi.Input<LibvirtSshArgs>;
 }
 
 /** A `dir` storage pool. */
@@ -45,6 +56,7 @@ export class Pool extends pulumi.CustomResource {
       {
         ...args,
         uri: args.uri,
+        ssh: secretSsh(args.ssh),
         path: args.path,
         uuid: undefined,
         targetPath: undefined,
@@ -71,6 +83,8 @@ export interface VolumeArgs {
   /** Empty volume: its size (bytes or "10G"); overlay: virtual size (default: the base's). */
   size?: pulumi.Input<number | string>;
   format?: pulumi.Input<"qcow2" | "raw">;
+  /** Key and known_hosts for a qemu+ssh:// uri (kept secret). */
+  ssh?: pulumi.Input<LibvirtSshArgs>;
 }
 
 /** A storage volume: an uploaded image, an overlay on a base volume, or an empty disk. */
@@ -97,6 +111,7 @@ export class Volume extends pulumi.CustomResource {
       {
         ...args,
         uri: args.uri,
+        ssh: secretSsh(args.ssh),
         // Uploads without a name get their content-addressed one as output.
         name: args.name,
         kind: undefined,
@@ -127,6 +142,8 @@ export interface NetworkArgs {
   domain?: pulumi.Input<string>;
   /** Default true. */
   autostart?: pulumi.Input<boolean>;
+  /** Key and known_hosts for a qemu+ssh:// uri (kept secret). */
+  ssh?: pulumi.Input<LibvirtSshArgs>;
 }
 
 /** A libvirt virtual network (NAT with DHCP by default), or an existing one by name. */
@@ -146,6 +163,7 @@ export class Network extends pulumi.CustomResource {
       {
         ...args,
         uri: args.uri,
+        ssh: secretSsh(args.ssh),
         address: args.address,
         uuid: undefined,
         bridgeName: undefined,
@@ -233,6 +251,8 @@ export interface DomainArgs {
   shutdownTimeoutSeconds?: pulumi.Input<number>;
   /** Where kernel/initrd are copied when QEMU's user cannot read them (default /var/lib/libvirt/boot/nixlab). */
   bootDir?: pulumi.Input<string>;
+  /** Key and known_hosts for a qemu+ssh:// uri (kept secret). */
+  ssh?: pulumi.Input<LibvirtSshArgs>;
 }
 
 /** A libvirt guest. */
@@ -265,6 +285,7 @@ export class Domain extends pulumi.CustomResource {
       {
         ...args,
         uri: args.uri,
+        ssh: secretSsh(args.ssh),
         vcpus: args.vcpus,
         memoryMiB: args.memoryMiB,
         running: args.running,

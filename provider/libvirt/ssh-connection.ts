@@ -7,7 +7,7 @@
 // for, from an ssh config it finds through TMPDIR (one of the few variables libvirt passes on).
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import * as z from "zod";
+import type * as z from "zod";
 import {
   type SshConnection,
   type SshMaterial,

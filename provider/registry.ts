@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { activationResource } from "./host/activation";
 import { libvirtDefinitions } from "./libvirt";
+import { addPathResource } from "./nix/add-path";
 import { buildResource } from "./nix/build";
 import { copyResource } from "./nix/copy";
 import type { AnyResourceDefinition } from "./resource";
@@ -27,6 +28,7 @@ export const definitions: AnyResourceDefinition[] = [
   // nix
   buildResource,
   copyResource,
+  addPathResource,
   // host
   activationResource,
   // libvirt

@@ -84,3 +84,21 @@ export class Copy extends pulumi.CustomResource {
     );
   }
 }
+
+export interface AddPathArgs {
+  /** A file or folder on this machine. */
+  path: pulumi.Input<string>;
+  /** The store path's name (default: the file's name). */
+  name?: pulumi.Input<string>;
+  gcRootDir?: pulumi.Input<string>;
+}
+
+/** Adds a local file or folder to the Nix store (with a GC root), e.g. a kernel to copy to a host. */
+export class AddPath extends pulumi.CustomResource {
+  declare readonly storePath: pulumi.Output<string>;
+  declare readonly fingerprint: pulumi.Output<string>;
+
+  constructor(name: string, args: AddPathArgs, opts?: pulumi.CustomResourceOptions) {
+    super("nixlab:nix:AddPath", name, { ...args, storePath: undefined, fingerprint: undefined }, opts);
+  }
+}

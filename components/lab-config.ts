@@ -3,8 +3,11 @@
 import * as z from "zod";
 import { networkInputs } from "../provider/libvirt/network";
 import { ipv4 } from "../provider/libvirt/schema";
-import { nixlabSpec } from "./spec";
+import { libvirtUri } from "./libvirt-uri";
+import { imagelessOwnTags, kernelParam, nixlabSpec, virtiofsTag } from "./spec";
+import { sshPublicKey } from "./ssh-public-key";
 import { guestSuite } from "./suite-config";
+import { ConfigError, issueMessage } from "./validate";
 
 const name = z
   .string()
@@ -49,6 +52,93 @@ const kernel = z.union([
   z.object({ hostCache: z.literal(true) }).strict(),
 ]);
 
+/** Does this guest entry put volumes in the lab's pool? */
+export const needsPool = (g: { backend: string; drives: unknown[] }): boolean =>
+  g.backend === "libvirt" || g.drives.length > 0;
+
+const defaultPool = { name: "nixlab", path: "/var/lib/nixlab/pool" };
+
+type Ctx = z.core.$RefinementCtx<unknown>;
+
+/** shares and extraKernelParams exist only for imageless guests; share tags must meet the system's. */
+function checkBackendFields(
+  g: {
+    backend: "imageless" | "libvirt";
+    shares: Record<string, string>;
+    extraKernelParams: string[];
+    closure: object;
+  },
+  ctx: Ctx,
+): void {
+  const specShares =
+    "spec" in g.closure
+      ? ((g.closure.spec as { shares?: unknown }).shares as Record<string, { tag?: unknown }> | undefined)
+      : undefined;
+  if (g.backend === "libvirt") {
+    for (const key of ["shares", "extraKernelParams"] as const)
+      if (Object.keys(g[key]).length > 0)
+        ctx.addIssue({ code: "custom", path: [key], message: "only applies to imageless guests" });
+    if (specShares && Object.keys(specShares).length > 0)
+      ctx.addIssue({
+        code: "custom",
+        path: ["closure", "spec", "shares"],
+        message: "only applies to imageless guests (libvirt guests get no virtiofs shares)",
+      });
+    return;
+  }
+  for (const tag of Object.keys(g.shares))
+    if ((imagelessOwnTags as readonly string[]).includes(tag))
+      ctx.addIssue({
+        code: "custom",
+        path: ["shares", tag],
+        message: `${tag} is the imageless backend's own share`,
+      });
+  if ("demoFixture" in g.closure && Object.keys(g.shares).length > 0)
+    ctx.addIssue({ code: "custom", path: ["shares"], message: "the demo fixture mounts no shares" });
+  if (!specShares || typeof specShares !== "object") return;
+  // A spec's tags are known before the build: each needs a host folder, and each folder a tag.
+  const wanted = new Map(
+    Object.entries(specShares)
+      .map(([mp, s]) => [String(s?.tag), mp] as const)
+      .filter(([tag]) => virtiofsTag.safeParse(tag).success),
+  );
+  for (const [tag, mp] of wanted)
+    if (!(tag in g.shares) && !(imagelessOwnTags as readonly string[]).includes(tag))
+      ctx.addIssue({
+        code: "custom",
+        path: ["shares"],
+        message: `has no host folder for tag ${tag} (closure.spec.shares[${JSON.stringify(mp)}])`,
+      });
+  for (const tag of Object.keys(g.shares))
+    if (!wanted.has(tag))
+      ctx.addIssue({
+        code: "custom",
+        path: ["shares", tag],
+        message: "no mount in closure.spec.shares uses this tag",
+      });
+}
+
+/** Drive names make volume names and serials make /dev/disk/by-id names: both unique per guest. */
+function checkDrives(drives: { name: string; serial?: string | undefined }[], ctx: Ctx): void {
+  const seen = new Map<string, number>();
+  drives.forEach((d, i) => {
+    for (const [key, value] of [
+      ["name", d.name],
+      ["serial", d.serial ?? d.name],
+    ] as const) {
+      const k = `${key}:${value}`;
+      const first = seen.get(k);
+      if (first !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["drives", i, key],
+          message: `${value} is already drives[${first}]'s ${key}`,
+        });
+      else seen.set(k, i);
+    }
+  });
+}
+
 export const guest = z
   .object({
     name,
@@ -66,8 +156,9 @@ export const guest = z
     diskSize: size.optional(),
     drives: z.array(drive).default([]),
     /** imageless: host folders for the system's virtiofs tags (mounts.shares), by tag. */
-    shares: z.record(z.string(), absolute).default({}),
-    extraKernelParams: z.array(z.string()).default([]),
+    shares: z.record(virtiofsTag, absolute).default({}),
+    /** imageless only: appended to the closure's kernel command line. */
+    extraKernelParams: z.array(kernelParam).default([]),
     /** The test suite this guest runs, and the section (fstests) or options it runs with. */
     suite: guestSuite.optional(),
   })
@@ -83,27 +174,31 @@ export const guest = z
     if (g.backend === "imageless" && g.diskSize !== undefined) {
       ctx.addIssue({ code: "custom", path: ["diskSize"], message: "only applies to libvirt guests" });
     }
+    checkBackendFields(g, ctx);
+    checkDrives(g.drives, ctx);
     if ("demoFixture" in g.closure && g.backend !== "imageless") {
       ctx.addIssue({ code: "custom", path: ["closure"], message: "the demo fixture is an imageless system" });
     }
     if ("spec" in g.closure) {
       const r = nixlabSpec.safeParse({ ...g.closure.spec, backend: g.backend });
       for (const issue of r.success ? [] : r.error.issues) {
-        ctx.addIssue({ code: "custom", path: ["closure", "spec", ...issue.path], message: issue.message });
+        ctx.addIssue({
+          code: "custom",
+          path: ["closure", "spec", ...issue.path],
+          message: issueMessage(issue),
+        });
       }
     }
   });
 
 export const labConfig = z
   .object({
-    uri: z
-      .string()
-      .regex(/^[a-z+]+:\/\//, "must be a libvirt URI such as qemu:///system")
-      .default("qemu:///system"),
+    uri: libvirtUri.default("qemu:///system"),
+    /** For libvirt guests' disks and every guest's drives (default: nixlab at /var/lib/nixlab/pool). */
     pool: z
-      .object({ name: name.default("nixlab"), path: absolute.default("/var/lib/nixlab/pool") })
+      .object({ name: name.default(defaultPool.name), path: absolute.default(defaultPool.path) })
       .strict()
-      .default({ name: "nixlab", path: "/var/lib/nixlab/pool" }),
+      .optional(),
     network: z
       .object({
         name: name.default("default"),
@@ -134,7 +229,7 @@ export const labConfig = z
     nixlab: z.string().optional(),
     nixpkgs: z.string().optional(),
     /** Added to every spec guest's root authorized keys. */
-    sshKeys: z.array(z.string().min(1)).default([]),
+    sshKeys: z.array(sshPublicKey).default([]),
     guests: z.array(guest).min(1, "must list at least one guest"),
   })
   .strict()
@@ -146,7 +241,46 @@ export const labConfig = z
       if (names.indexOf(n) !== i)
         ctx.addIssue({ code: "custom", path: ["guests"], message: `guest name ${n} is used twice` });
     });
-  });
+    // Keys that only some guests use: set with none of those guests, they would be ignored.
+    const specGuests = lab.guests.some((g) => "spec" in g.closure);
+    for (const key of ["nixlab", "nixpkgs"] as const)
+      if (lab[key] !== undefined && !specGuests)
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: "only applies to guests with a { spec } closure",
+        });
+    if (lab.sshKeys.length > 0 && !specGuests)
+      ctx.addIssue({
+        code: "custom",
+        path: ["sshKeys"],
+        message: "only applies to guests with a { spec } closure",
+      });
+    if (lab.pool !== undefined && !lab.guests.some(needsPool))
+      ctx.addIssue({
+        code: "custom",
+        path: ["pool"],
+        message: "no guest uses a pool (libvirt guests and guests with drives do)",
+      });
+  })
+  .transform((lab) => ({ ...lab, pool: lab.pool ?? defaultPool }));
 
 export type LabConfig = z.output<typeof labConfig>;
 export type GuestConfig = z.output<typeof guest>;
+
+/**
+ * The `nixlab:lab` stack setting as the engine hands it over (JSON text), parsed without
+ * quoting it back: Pulumi's own requireObject echoes a bad value, which could hold a key.
+ */
+export function labConfigValue(raw: string | undefined): unknown {
+  const where = "nixlab:lab";
+  if (raw === undefined)
+    throw new ConfigError(where, [
+      `${where}: is not set: describe the lab under config: nixlab:lab in stacks/Pulumi.<stack>.yaml (start from one of stack-templates/)`,
+    ]);
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new ConfigError(where, [`${where}: must be an object with guests (and uri, pool, network, ...)`]);
+  }
+}

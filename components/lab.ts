@@ -3,15 +3,17 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Network, Pool } from "../provider/sdk/libvirt";
+import { checkHost } from "./host-checks";
 import { ImagelessGuest } from "./imageless-guest";
 import { type GuestConfig, type LabConfig, labConfig } from "./lab-config";
 import { LibvirtGuest } from "./libvirt-guest";
+import { readRecordedObjects } from "./libvirt-ownership";
 import { hostCachedKernel, repositoryRoot } from "./locations";
 import { type FlakeSource, NixosClosure, type SpecSource } from "./nixos-closure";
 import { Qcow2Image } from "./qcow2-image";
 import type { NixlabSpecInput } from "./spec";
 import { rejectSuiteSettings, specSuite } from "./suite-config";
-import { validate } from "./validate";
+import { ConfigError, validate } from "./validate";
 
 export interface GuestOutputs {
   ipAddress: pulumi.Output<string>;
@@ -77,9 +79,22 @@ export class Lab extends pulumi.ComponentResource {
   readonly config: LabConfig;
   readonly guests: Record<string, GuestOutputs> = {};
 
-  constructor(name: string, config: unknown, opts?: pulumi.ComponentResourceOptions) {
-    // Validate first: a bad config registers nothing.
+  /**
+   * Validate the config, then check it against the host (files, names held in libvirt, memory):
+   * a bad config registers nothing, and every problem is reported at once.
+   */
+  static async create(name: string, config: unknown, opts?: pulumi.ComponentResourceOptions): Promise<Lab> {
     const cfg = validate(labConfig, config, "nixlab:lab");
+    const stack = pulumi.getStack();
+    const recorded = await readRecordedObjects(stack);
+    const host = await checkHost(cfg, { stack, project: pulumi.getProject(), recorded });
+    for (const w of host.warnings) pulumi.log.warn(w);
+    for (const s of host.skipped) pulumi.log.info(s);
+    if (host.problems.length > 0) throw new ConfigError("nixlab:lab", host.problems);
+    return new Lab(name, cfg, opts);
+  }
+
+  private constructor(name: string, cfg: LabConfig, opts?: pulumi.ComponentResourceOptions) {
     // Every guest's closure source too (a suite missing what its guest cannot supply fails here).
     const sources = cfg.guests.map((g) => closureSource(g, cfg));
     super("nixlab:components:Lab", name, {}, opts);

@@ -2,24 +2,50 @@
 // in zod so that a bad spec fails in the Pulumi program, with its key path, before Nix runs.
 // Field by field as nix/README.md documents it; the Nix side validates again.
 import * as z from "zod";
+import { sshPublicKey } from "./ssh-public-key";
 import { specSuiteSchema, testSuites } from "./suite-config";
 
+/** A record key: zod reports a bad key with only these messages, so each says it is the mount point. */
 const mountPoint = z
   .string()
-  .regex(/^\/[ -~]*$/, "must be an absolute path of printable ASCII")
-  .refine((p) => !p.split("/").includes(".."), "must not contain ..");
+  .regex(/^\//, "mount point must be a full path, such as /mnt/test")
+  .regex(/^[ -~]*$/, "mount point must be printable ASCII")
+  .refine((p) => !p.split("/").includes(".."), "mount point must not contain ..");
 const nonEmpty = z.string().min(1, "must not be empty");
+
+/** One kernel command-line parameter: no blanks outside quotes, no newline or control character anywhere. */
+export const kernelParam = z.string().superRefine((p, ctx) => {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\u0000-\u001f\u007f]/.test(p))
+    ctx.addIssue({ code: "custom", message: "must not contain newlines or control characters" });
+  else if (!/^([^"\s]|"[^"]*")+$/.test(p))
+    ctx.addIssue({ code: "custom", message: 'must be one kernel parameter (quote blanks: name="a b")' });
+});
 const unique = <T extends z.ZodType<string>>(item: T) =>
   z.array(item).refine((xs) => new Set(xs).size === xs.length, "must not repeat an entry");
 
 export const profiles = ["devel", "build-tools", "monitoring", "controller"] as const;
 export { testSuites };
 
-export const share = z.object({ tag: nonEmpty, options: z.array(nonEmpty).default([]) }).strict();
+/** A virtiofs tag: the device holds at most 36 bytes; mount and fstab split on blanks. */
+export const virtiofsTag = z
+  .string()
+  .regex(/^[A-Za-z0-9_.+-]{1,36}$/, "must be 1-36 of A-Z a-z 0-9 _ . + - (a virtiofs tag: no spaces)");
+
+/** Tags the imageless backend shares itself: the host's /nix/store and the kernel's modules. */
+export const imagelessOwnTags = ["store", "modules"] as const;
+
+export const share = z.object({ tag: virtiofsTag, options: z.array(nonEmpty).default([]) }).strict();
 
 export const storage = z
   .object({
-    device: z.string().regex(/^\//, "must be an absolute path (starting with /)"),
+    device: z
+      .string()
+      .regex(
+        /^\/dev\/[ -~]+$/,
+        "must be a device under /dev, such as /dev/vdb or /dev/disk/by-id/virtio-SERIAL",
+      )
+      .refine((d) => !d.split("/").includes(".."), "must not contain .."),
     fsType: z.string().regex(/^[a-z0-9][a-z0-9._]*$/, "must be a file system type such as xfs"),
     options: z.array(nonEmpty).default([]),
     mkfsArgs: z.array(z.string()).nullable().default(null),
@@ -50,12 +76,12 @@ export const nixlabSpec = z
           .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a user name")
           .default("user"),
         extraGroups: z.array(nonEmpty).nullable().default(null),
-        sshKeys: z.array(nonEmpty).optional(),
+        sshKeys: z.array(sshPublicKey).optional(),
       })
       .strict()
       .nullable()
       .default(null),
-    sshKeys: z.array(nonEmpty).default([]),
+    sshKeys: z.array(sshPublicKey).default([]),
     consolePassword: nonEmpty.nullable().default(null),
     shares: z.record(mountPoint, share).default({}),
     storage: z.record(mountPoint, storage).default({}),
@@ -69,9 +95,7 @@ export const nixlabSpec = z
           ),
       )
       .default([]),
-    kernelParams: z
-      .array(z.string().regex(/^([^"\s]|"[^"]*")+$/, "must be one kernel parameter"))
-      .default([]),
+    kernelParams: z.array(kernelParam).default([]),
     diskSize: z
       .union([z.literal("auto"), z.number().int().positive()])
       .nullable()
@@ -93,6 +117,17 @@ export const nixlabSpec = z
         }
       }
     }
+    const tags = Object.entries(spec.shares).map(([mp, sh]) => [mp, sh.tag] as const);
+    tags.forEach(([mp, tag], i) => {
+      if (tags.findIndex(([, t]) => t === tag) !== i)
+        ctx.addIssue({ code: "custom", path: ["shares", mp, "tag"], message: `${tag} is used twice` });
+      if (spec.backend === "imageless" && (imagelessOwnTags as readonly string[]).includes(tag))
+        ctx.addIssue({
+          code: "custom",
+          path: ["shares", mp, "tag"],
+          message: `${tag} is the imageless backend's own share`,
+        });
+    });
     for (const mp of Object.keys(spec.storage)) {
       if (mp in spec.shares)
         ctx.addIssue({ code: "custom", path: ["storage", mp], message: "is also a share" });

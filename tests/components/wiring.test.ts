@@ -132,7 +132,7 @@ describe("ImagelessGuest", () => {
 
 describe("Lab", () => {
   test("the demo guest: the fixture flake with the host's busybox and boot modules, booted from the cached kernel", async () => {
-    const lab = new Lab("lab", {
+    const lab = await Lab.create("lab", {
       guests: [{ name: "nixlab-demo", backend: "imageless", memoryMiB: 512, closure: { demoFixture: true } }],
     });
     expect(Object.keys(lab.guests)).toEqual(["nixlab-demo"]);
@@ -153,8 +153,8 @@ describe("Lab", () => {
   });
 
   test("libvirt guests from a spec: one image, overlays per instance, test drives, a generated flake", async () => {
-    const lab = new Lab("lab", {
-      sshKeys: ["ssh-ed25519 AAAA lab"],
+    const lab = await Lab.create("lab", {
+      sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPleaseReplaceThisWithYourOwnPublicKeyNixlab lab"],
       pool: { name: "lab-pool", path: "/var/lib/nixlab/lab-pool" },
       guests: [
         {
@@ -203,17 +203,17 @@ describe("Lab", () => {
       hostName: "fst",
       profiles: ["devel"],
       testSuites: ["fstests"],
-      sshKeys: ["ssh-ed25519 AAAA lab"],
+      sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPleaseReplaceThisWithYourOwnPublicKeyNixlab lab"],
     });
     expect(readFileSync(path.join(dir, "flake.nix"), "utf8")).toContain(
       "nixlab.lib.mkSystem { spec = ./spec.json; }",
     );
   });
 
-  test("an invalid config throws every problem and registers nothing", () => {
-    expect(() => new Lab("bad", { guests: [{ name: "X", backend: "qemu", closure: {} }] })).toThrow(
-      ConfigError,
-    );
+  test("an invalid config throws every problem and registers nothing", async () => {
+    await expect(
+      Lab.create("bad", { guests: [{ name: "X", backend: "qemu", closure: {} }] }),
+    ).rejects.toThrow(ConfigError);
     expect(registered).toEqual([]);
   });
 });

@@ -12,6 +12,7 @@ import { sweepLibvirtObjects } from "../support/libvirt-objects";
 import { repoRoot, testPrefix } from "../support/paths";
 import { type PulumiSandbox, pulumiSandbox } from "../support/pulumi";
 import { rootProjectCopy } from "../support/root-project";
+import { waitFor } from "../support/wait";
 import { makeWorkDir, removeWorkDir } from "../support/workdir";
 import {
   autoRootsInto,
@@ -34,20 +35,6 @@ interface GuestOut {
 }
 
 const domUuid = async (): Promise<string> => (await virsh(["domuuid", guest])).trim();
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 180_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe("faults converge: killed up, out-of-band changes, a restarted libvirtd", () => {
   let work: string;

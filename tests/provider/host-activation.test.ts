@@ -8,17 +8,10 @@ import { nixEnv } from "../support/env";
 import { buildOut, prepareActivationFixture } from "../support/nix-fixture";
 import { testProvider, urnOf } from "../support/provider-harness";
 import { type LoopbackSshd, startSshd } from "../support/sshd";
+import { waitFor } from "../support/wait";
 import { makeWorkDir, removeWorkDir } from "../support/workdir";
 
 const urn = urnOf("nixlab:host:Activation", "host");
-
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe("nixlab:host:Activation", () => {
   let work: string;
@@ -122,7 +115,11 @@ describe("nixlab:host:Activation", () => {
     // With rollback on, the watchdog removes its files once its time is up; after a failure too.
     const on = await provider.check(urn, {}, inputs(systems.b ?? "", { remoteTmpDir: tmp }));
     await provider.update(created.id, urn, created.outs, on.inputs);
-    await waitFor(() => readdirSync(tmp).length === 0, 60_000, "the watchdog to remove its files");
+    await waitFor(
+      "the watchdog to remove its files",
+      () => readdirSync(tmp).length === 0 || undefined,
+      60_000,
+    );
   });
 
   test("an activation that never finishes fails at activationTimeoutSeconds", async () => {
@@ -154,7 +151,7 @@ describe("nixlab:host:Activation", () => {
     );
     expect(calls().slice(before)).toEqual(["darken switch"]);
     // The watchdog acts confirmTimeout + 15 s after the activation finished.
-    await waitFor(() => calls().length > before + 1, 60_000, "the watchdog's rollback");
+    await waitFor("the watchdog's rollback", () => calls().length > before + 1 || undefined, 60_000);
     expect(calls().slice(before)).toEqual(["darken switch", "b switch"]);
     expect(current()).toBe(systems.b);
   });

@@ -27,10 +27,18 @@ import {
   parseDomIfAddr,
 } from "./domain-xml";
 import { kvmUsable, localCpuFlags, qemuIdentity, unreadableReason } from "./host";
-import { ensureReadOnlyView, isReadOnlyMount, readOnlyView, releaseReadOnlyViews } from "./readonly-share";
+import {
+  ensureReadOnlyView,
+  isReadOnlyMount,
+  localMountHost,
+  type MountHost,
+  readOnlyView,
+  releaseReadOnlyViews,
+  remoteMountHost,
+} from "./readonly-share";
 import { missingFilesMessage, missingOnHost, neededFiles } from "./remote-files";
 import { absolutePath, mac, objectName, plainText, uri, volumeFormat } from "./schema";
-import { libvirtSsh } from "./ssh-connection";
+import { libvirtSsh, sshRunner, sshTargetOf } from "./ssh-connection";
 import { isLocalUri, type Virsh, virshFor } from "./virsh";
 
 const disk = z
@@ -233,28 +241,40 @@ async function chooseType(ctx: Context, v: Virsh, d: DomainInputs): Promise<"kvm
  * libvirt ≥ 11 supports and older versions refuse at define.
  */
 export function effectiveFilesystems(d: Pick<DomainInputs, "uri" | "filesystems">) {
-  if (!isLocalUri(d.uri)) return d.filesystems;
+  if (!isLocalUri(d.uri) && !sshTargetOf(d.uri)) return d.filesystems;
   return d.filesystems.map((f) =>
     f.readOnly ? { ...f, source: readOnlyView(f.source), readOnly: false } : f,
   );
 }
 
-/** Mount the read-only views a domain's shares need (local hosts). */
-async function ensureViews(ctx: Context, d: Pick<DomainInputs, "uri" | "filesystems">): Promise<void> {
-  if (!isLocalUri(d.uri)) return;
-  for (const f of d.filesystems) if (f.readOnly) await ensureReadOnlyView(ctx.run, f.source);
+/** Where a domain's read-only views are mounted: here, over SSH, or nowhere (other transports). */
+function mountHostFor(ctx: Context, d: Pick<DomainInputs, "uri" | "ssh">): MountHost | undefined {
+  if (isLocalUri(d.uri)) return localMountHost(ctx.run);
+  const run = sshRunner(ctx.run, d.uri, d.ssh);
+  return run ? remoteMountHost(run) : undefined;
+}
+
+/** Mount the read-only views a domain's shares need. */
+async function ensureViews(
+  ctx: Context,
+  d: Pick<DomainInputs, "uri" | "ssh" | "filesystems">,
+): Promise<void> {
+  const host = d.filesystems.some((f) => f.readOnly) ? mountHostFor(ctx, d) : undefined;
+  if (!host) return;
+  for (const f of d.filesystems) if (f.readOnly) await ensureReadOnlyView(host, f.source);
 }
 
 /** After a domain is gone: unmount its read-only views that no other defined domain uses. */
-async function releaseViews(ctx: Context, v: Virsh, d: Pick<DomainInputs, "uri" | "filesystems">) {
-  const views = v.local ? d.filesystems.filter((f) => f.readOnly).map((f) => readOnlyView(f.source)) : [];
-  if (views.length === 0) return;
+async function releaseViews(ctx: Context, v: Virsh, d: Pick<DomainInputs, "uri" | "ssh" | "filesystems">) {
+  const host = d.filesystems.some((f) => f.readOnly) ? mountHostFor(ctx, d) : undefined;
+  const views = host ? d.filesystems.filter((f) => f.readOnly).map((f) => readOnlyView(f.source)) : [];
+  if (!host || views.length === 0) return;
   const inUse = new Set<string>();
   for (const name of await v.names(["list", "--all", "--name"])) {
     const xml = await v.dumpOrNull(["dumpxml", "--inactive", name]);
     if (xml !== null) for (const f of parseDomainXml(xml).filesystems) inUse.add(f.source);
   }
-  await releaseReadOnlyViews(ctx.run, views, inUse);
+  await releaseReadOnlyViews(host, views, inUse);
 }
 
 /** MACs: as given, else the ones libvirt generated earlier (so a redefinition keeps them). */
@@ -762,8 +782,10 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
     if (v.local) {
       removeFiles(s.createdFiles ?? []);
       if (s.consoleLogCreated && s.consoleLogPath) rmSync(s.consoleLogPath, { force: true });
-    } else if (s.consoleLogCreated) {
-      ctx.log.warn(`console log ${s.consoleLogPath} stays on the remote host`);
+    } else if (s.consoleLogCreated && s.consoleLogPath) {
+      const run = sshRunner(ctx.run, s.uri, s.ssh);
+      if (run) await run("rm", ["-f", s.consoleLogPath]);
+      else ctx.log.warn(`console log ${s.consoleLogPath} stays on the remote host`);
     }
   },
 };
@@ -797,7 +819,10 @@ async function createDomain(
   domainType: "kvm" | "qemu",
 ): Promise<{ id: string; state: DomainState }> {
   const consoleLog = d.consoleLog ?? defaultConsoleLog(d.name);
-  const consoleLogCreated = v.local && !existsSync(consoleLog);
+  // Whether this domain makes its console log (then removed with it), also on an ssh host.
+  const consoleLogCreated = v.local
+    ? !existsSync(consoleLog)
+    : ((await missingOnHost(ctx, d.uri, d.ssh, [consoleLog])) ?? []).length > 0;
   const { boot: effectiveBoot, created } = prepareBoot(ctx, v, d, uuid);
   let defined = false;
   try {

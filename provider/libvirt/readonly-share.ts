@@ -1,9 +1,10 @@
-// Read-only virtiofs shares on a local libvirt host. libvirt 9 with the C virtiofsd refuses
+// Read-only virtiofs shares on a libvirt host (this machine, or one reached over SSH). libvirt 9 with the C virtiofsd refuses
 // `<readonly/>` for virtiofs, and a guest that mounts a share read-only itself can remount it
 // read-write (guest root runs an experimental kernel). So the host enforces it: the share's
 // source becomes a read-only bind mount of the folder, and virtiofsd serves that; a write from
 // the guest fails with EROFS whatever the guest does. One mount per source folder, shared by
-// the domains that use it, removed when the last of them is deleted.
+// the domains that use it, removed when the last of them is deleted. The mounts are made on the
+// libvirt host: here, or over SSH (MountHost) for a qemu+ssh:// host.
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmdirSync } from "node:fs";
 import * as path from "node:path";
@@ -36,21 +37,63 @@ export function parseMountInfo(text: string): Map<string, string[]> {
 
 const mountsNow = (): Map<string, string[]> => parseMountInfo(readFileSync("/proc/self/mountinfo", "utf8"));
 
+/** The machine the views are made on: commands, its mount table, folders. */
+export interface MountHost {
+  run: Runner;
+  mounts(): Promise<Map<string, string[]>>;
+  mkdir(dir: string): Promise<void>;
+  /** Remove an empty folder; nothing when it is gone or not empty. */
+  rmdir(dir: string): Promise<void>;
+}
+
+/** This machine. */
+export function localMountHost(run: Runner): MountHost {
+  return {
+    run,
+    mounts: async () => mountsNow(),
+    mkdir: async (dir) => {
+      mkdirSync(dir, { recursive: true, mode: 0o755 });
+    },
+    rmdir: async (dir) => {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // already gone, or not empty (not ours to remove)
+      }
+    },
+  };
+}
+
+/** A host whose commands `run` executes there (an ssh runner). */
+export function remoteMountHost(run: Runner): MountHost {
+  return {
+    run,
+    mounts: async () => parseMountInfo((await runChecked(run, "cat", ["/proc/self/mountinfo"])).stdout),
+    mkdir: async (dir) => {
+      await runChecked(run, "mkdir", ["-p", "-m", "0755", dir]);
+    },
+    rmdir: async (dir) => {
+      await run("rmdir", [dir]);
+    },
+  };
+}
+
 /** Is `view` mounted read-only right now? */
 export function isReadOnlyMount(view: string): boolean {
   return mountsNow().get(view)?.includes("ro") ?? false;
 }
 
 /** Make sure the read-only view of `source` is mounted; returns its path. */
-export async function ensureReadOnlyView(run: Runner, source: string): Promise<string> {
+export async function ensureReadOnlyView(host: MountHost, source: string): Promise<string> {
+  const { run } = host;
   const view = readOnlyView(source);
-  const opts = mountsNow().get(view);
+  const opts = (await host.mounts()).get(view);
   if (opts?.includes("ro")) return view;
   if (opts) await runChecked(run, "umount", [view]); // a stale read-write mount: never serve that
-  mkdirSync(view, { recursive: true, mode: 0o755 });
+  await host.mkdir(view);
   // util-linux turns `bind,ro` into a bind and a read-only remount of it.
   await runChecked(run, "mount", ["--bind", "-o", "ro", source, view]);
-  if (!isReadOnlyMount(view)) {
+  if (!(await host.mounts()).get(view)?.includes("ro")) {
     await run("umount", [view]);
     throw new Error(`could not make a read-only view of ${source} at ${view}`);
   }
@@ -59,18 +102,14 @@ export async function ensureReadOnlyView(run: Runner, source: string): Promise<s
 
 /** Unmount and remove views that no domain uses any more (`inUse`: sources of defined domains). */
 export async function releaseReadOnlyViews(
-  run: Runner,
+  host: MountHost,
   views: readonly string[],
   inUse: ReadonlySet<string>,
 ): Promise<void> {
-  const mounted = mountsNow();
+  const mounted = await host.mounts();
   for (const view of views) {
     if (inUse.has(view)) continue;
-    if (mounted.has(view)) await runChecked(run, "umount", [view]);
-    try {
-      rmdirSync(view);
-    } catch {
-      // already gone, or not empty (not ours to remove)
-    }
+    if (mounted.has(view)) await runChecked(host.run, "umount", [view]);
+    await host.rmdir(view);
   }
 }

@@ -3,9 +3,8 @@
 // are looked for on that host over SSH. A guest whose closure was never copied there is then
 // refused with a message that says so, instead of a QEMU or virtiofsd failure at start.
 import { runChecked } from "../exec";
-import { remoteCommand, sshOptions, withSshMaterial } from "../host/ssh";
 import type { Context } from "../resource";
-import { connectionFor, type LibvirtSsh, sshTargetOf, uriParams } from "./ssh-connection";
+import { type LibvirtSsh, sshRunner, sshTargetOf } from "./ssh-connection";
 
 const storeRoot = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-[A-Za-z0-9+\-._?=]+/;
 
@@ -57,32 +56,18 @@ export async function missingOnHost(
   ssh: LibvirtSsh | undefined,
   paths: readonly string[],
 ): Promise<string[] | undefined> {
-  const conn = connectionFor(uri, ssh);
-  const target = sshTargetOf(uri);
-  if (!conn || !target || paths.length === 0) return paths.length === 0 ? [] : undefined;
-  // Reach the host as libvirt does: the URI's own ssh command (command=) unless nixlab holds the
-  // connection's settings itself.
-  const command = ssh ? "ssh" : (uriParams(uri).get("command") ?? "ssh");
+  const run = sshRunner(ctx.run, uri, ssh);
+  if (!run) return undefined;
   const unique = [...new Set(paths)];
-  return await withSshMaterial(conn, async (m) => {
-    const r = await runChecked(
-      ctx.run,
-      command,
-      [
-        ...sshOptions(conn, m),
-        `${conn.user}@${conn.host}`,
-        remoteCommand(["sh", "-c", probe, "sh", ...unique]),
-      ],
-      { timeoutMs: 120_000 },
-    );
-    const missing = new Set(
-      r.stdout
-        .split("\n")
-        .map((l) => l.trim())
-        .filter(Boolean),
-    );
-    return unique.filter((p) => missing.has(p));
-  });
+  if (unique.length === 0) return [];
+  const r = await runChecked(run, "sh", ["-c", probe, "sh", ...unique]);
+  const missing = new Set(
+    r.stdout
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean),
+  );
+  return unique.filter((p) => missing.has(p));
 }
 
 /** The message for a domain whose files are missing on its remote host. */

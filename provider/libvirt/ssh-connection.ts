@@ -8,12 +8,15 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type * as z from "zod";
+import type { Runner } from "../exec";
 import {
+  remoteCommand,
   type SshConnection,
   type SshMaterial,
   sshConnection,
   sshMaterialRoot,
   sshOptions,
+  withSshMaterial,
 } from "../host/ssh";
 
 /** The `ssh` input of the libvirt resources: the connection without user, host and port (the URI's). */
@@ -104,4 +107,22 @@ export async function withConnectUri<T>(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A Runner whose commands run on the host of a qemu+ssh:// URI (undefined for other URIs),
+ * reached as libvirt reaches it: with the `ssh` input's key and known_hosts, or else with the
+ * URI's own keyfile= and command=.
+ */
+export function sshRunner(run: Runner, uri: string, ssh: LibvirtSsh | undefined): Runner | undefined {
+  const conn = connectionFor(uri, ssh);
+  if (!conn) return undefined;
+  const command = ssh ? "ssh" : (uriParams(uri).get("command") ?? "ssh");
+  return (cmd, args, opts) =>
+    withSshMaterial(conn, (m) =>
+      run(command, [...sshOptions(conn, m), `${conn.user}@${conn.host}`, remoteCommand([cmd, ...args])], {
+        timeoutMs: 120_000,
+        ...opts,
+      }),
+    );
 }

@@ -2,8 +2,9 @@
 // pinned host key (the `ssh` input): a loopback sshd stands in for the remote host, whose
 // libvirtd is this machine's. The URI carries no key file and no ssh command of its own. Also:
 // a domain whose closure is not on its host is refused before it is defined, naming the paths.
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
+import { isReadOnlyMount, readOnlyView } from "../../provider/libvirt/readonly-share";
 import { Engine, urnOf } from "../libvirt/harness";
 import { virsh } from "../support/libvirt";
 import { sweepLibvirtObjects } from "../support/libvirt-objects";
@@ -66,6 +67,8 @@ describe("libvirt resources over qemu+ssh:// with a secret key", () => {
     expect(isSecret(vol.outs.ssh)).toBe(true);
     const net = await engine.create(urnOf("Network", "n"), { uri, ssh, name: "default", existing: true });
     const urn = urnOf("Domain", "d");
+    const share = path.join(work, "share");
+    mkdirSync(share);
     const dom = await engine.create(urn, {
       uri,
       ssh,
@@ -75,8 +78,12 @@ describe("libvirt resources over qemu+ssh:// with a secret key", () => {
       boot: { kernel: testKernel().vmlinuz },
       disks: [{ pool: `${run}pool`, volume: "d.qcow2" }],
       networkInterfaces: [{ network: "default" }],
+      // libvirt 9 refuses <readonly/> virtiofs: the host serves a read-only bind mount, made over ssh.
+      filesystems: [{ source: share, tag: "share", readOnly: true }],
     });
     expect(dom.outs).toMatchObject({ state: "shut off" });
+    expect(String(dom.outs.domainXml)).toContain(`<source dir='${readOnlyView(share)}'/>`);
+    expect(isReadOnlyMount(readOnlyView(share))).toBe(true);
     expect(isSecret(dom.outs.ssh)).toBe(true);
     // Only inside the secret (which the engine stores encrypted), nowhere else in the state.
     expect(JSON.stringify({ ...dom.outs, ssh: undefined })).not.toContain("PRIVATE KEY");
@@ -86,6 +93,7 @@ describe("libvirt resources over qemu+ssh:// with a secret key", () => {
     expect(keyFolders()).toEqual([]);
 
     await engine.delete(urn, dom.id, dom.outs);
+    expect(isReadOnlyMount(readOnlyView(share))).toBe(false);
     await engine.delete(urnOf("Network", "n"), net.id, net.outs);
     await engine.delete(urnOf("Volume", "v"), vol.id, vol.outs);
     await engine.delete(urnOf("Pool", "p"), pool.id, pool.outs);

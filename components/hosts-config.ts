@@ -4,9 +4,9 @@
 // have its own pool folder and network. A host's private key is not here: it is the stack's
 // secret `nixlab:hostKeys.<host>` (or a key file named by ssh.identityFile).
 import * as z from "zod";
+import { sshConnection } from "../provider/host/ssh";
 import { networkInputs } from "../provider/libvirt/network";
 import { ipv4 } from "../provider/libvirt/schema";
-import { sshConnection } from "../provider/host/ssh";
 
 export const objectName = z
   .string()

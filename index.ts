@@ -8,7 +8,11 @@ import { Lab } from "./components/lab";
 import { labConfigValue } from "./components/lab-config";
 
 export = async () => {
-  const lab = await Lab.create("lab", labConfigValue(new pulumi.Config("nixlab").get("lab")));
-  /** Per guest: IP address, SSH command, console log path, closure path. */
+  const config = new pulumi.Config("nixlab");
+  const lab = await Lab.create("lab", labConfigValue(config.get("lab")), undefined, {
+    // The private keys of the lab's ssh hosts, by host name: `pulumi config set --secret --path nixlab:hostKeys.<host>`.
+    hostKeys: config.getSecretObject<Record<string, string>>("hostKeys"),
+  });
+  /** Per guest: IP address, SSH command, console log path, closure path, host. */
   return { guests: lab.guests };
 };

@@ -270,11 +270,12 @@ export const labConfig = z
     const pool = lab.pool?.existing
       ? { name: lab.pool.name as string, path: "", existing: true }
       : { ...stackPool(stack), ...lab.pool, existing: false };
-    const network = {
-      ...lab.network,
-      name: lab.network.name ?? (lab.network.address ? stackObjectName(stack) : "default"),
-    };
-    return { ...lab, pool, network };
+    const named = <N extends { name?: string | undefined; address?: string | undefined }>(n: N) => ({
+      ...n,
+      name: n.name ?? (n.address ? stackObjectName(stack) : "default"),
+    });
+    const hosts = lab.hosts?.map((h) => ({ ...h, network: h.network ? named(h.network) : undefined }));
+    return { ...lab, pool, network: named(lab.network), hosts };
   });
 
 export type LabConfig = z.output<typeof labConfig>;

@@ -1,11 +1,15 @@
 // Lab: the whole test bed from one config object — a network, a pool, and one guest per test
-// section (imageless or libvirt), each built from its closure.
+// section (imageless or libvirt), each built from its closure; with `hosts`, spread over several
+// machines (lab-hosts.ts: placement; host-store.ts: closures and kernels copied to each).
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { Network, Pool } from "../provider/sdk/libvirt";
-import { checkHost } from "./host-checks";
+import { type LibvirtSshArgs, Network, Pool } from "../provider/sdk/libvirt";
+import { ControllerHost } from "./controller-host";
+import { type GuestHost, HostStore, LocalStore } from "./host-store";
 import { ImagelessGuest } from "./imageless-guest";
-import { type GuestConfig, type LabConfig, labConfig } from "./lab-config";
+import { type GuestConfig, type LabConfig, labConfig, needsPool } from "./lab-config";
+import { checkLabHosts } from "./lab-host-checks";
+import { type PlannedHost, placeInstances, planHosts, previousPlacement } from "./lab-hosts";
 import { LibvirtGuest } from "./libvirt-guest";
 import { readRecordedObjects } from "./libvirt-ownership";
 import { hostCachedKernel, repositoryRoot } from "./locations";
@@ -20,6 +24,40 @@ export interface GuestOutputs {
   sshCommand: pulumi.Output<string>;
   consoleLog: pulumi.Output<string>;
   closurePath: pulumi.Output<string>;
+  /** The host it runs on (a name of `hosts`; without hosts, "local" or the uri's host). */
+  host: pulumi.Output<string>;
+}
+
+/** Secrets a Lab takes beside its config (Pulumi config secrets of their own). */
+export interface LabSecrets {
+  /** `nixlab:hostKeys`: the private key of each ssh host, by host name. */
+  hostKeys?: pulumi.Output<Record<string, string> | undefined> | undefined;
+}
+
+/** What Lab.create decided before any resource is registered. */
+interface LabPlan {
+  hosts: PlannedHost[];
+  placement: Record<string, string>;
+  /** Hosts that have a key in nixlab:hostKeys. */
+  keyed: Set<string>;
+  hostKeys?: pulumi.Output<Record<string, string> | undefined> | undefined;
+}
+
+const outputValue = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
+
+/** nixlab:hostKeys: every key names an ssh host and holds a private key (values are never shown). */
+function checkHostKeys(cfg: LabConfig, keys: Record<string, string> | undefined): string[] {
+  const problems: string[] = [];
+  for (const [host, key] of Object.entries(keys ?? {})) {
+    const h = cfg.hosts?.find((x) => x.name === host);
+    if (!h?.ssh)
+      problems.push(
+        `nixlab:hostKeys.${host}: names no host with ssh in nixlab:lab.hosts (${(cfg.hosts ?? []).flatMap((x) => (x.ssh ? [x.name] : [])).join(", ") || "none"})`,
+      );
+    else if (typeof key !== "string" || !/^-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.trim()))
+      problems.push(`nixlab:hostKeys.${host}: must be a private key (OpenSSH or PEM), set with --secret`);
+  }
+  return problems;
 }
 
 /** Instance names of a guest entry: the name itself, or name-1 … name-N. */
@@ -83,40 +121,57 @@ export class Lab extends pulumi.ComponentResource {
    * Validate the config, then check it against the host (files, names held in libvirt, memory):
    * a bad config registers nothing, and every problem is reported at once.
    */
-  static async create(name: string, config: unknown, opts?: pulumi.ComponentResourceOptions): Promise<Lab> {
+  static async create(
+    name: string,
+    config: unknown,
+    opts?: pulumi.ComponentResourceOptions,
+    secrets: LabSecrets = {},
+  ): Promise<Lab> {
     const cfg = validate(labConfig, config, "nixlab:lab");
+    const keys = secrets.hostKeys ? await outputValue(secrets.hostKeys) : undefined;
+    const keyProblems = checkHostKeys(cfg, keys);
+    if (keyProblems.length > 0) throw new ConfigError("nixlab:hostKeys", keyProblems);
     const stack = pulumi.getStack();
     const recorded = await readRecordedObjects(stack);
-    const host = await checkHost(cfg, { stack, project: pulumi.getProject(), recorded });
+    const hosts = planHosts(cfg);
+    // Placement before anything is registered: guests that do not fit fail here.
+    const placement = placeInstances(cfg, hosts, previousPlacement(recorded, hosts), (w) =>
+      pulumi.log.warn(w),
+    );
+    const host = await checkLabHosts(
+      cfg,
+      hosts,
+      placement,
+      { stack, project: pulumi.getProject(), recorded },
+      (h) => keys?.[h],
+    );
     for (const w of host.warnings) pulumi.log.warn(w);
     for (const s of host.skipped) pulumi.log.info(s);
     if (host.problems.length > 0) throw new ConfigError("nixlab:lab", host.problems);
-    return new Lab(name, cfg, opts);
+    return new Lab(
+      name,
+      cfg,
+      { hosts, placement, keyed: new Set(Object.keys(keys ?? {})), hostKeys: secrets.hostKeys },
+      opts,
+    );
   }
 
-  private constructor(name: string, cfg: LabConfig, opts?: pulumi.ComponentResourceOptions) {
+  private constructor(name: string, cfg: LabConfig, plan: LabPlan, opts?: pulumi.ComponentResourceOptions) {
     // Every guest's closure source too (a suite missing what its guest cannot supply fails here).
     const sources = cfg.guests.map((g) => closureSource(g, cfg));
     super("nixlab:components:Lab", name, {}, opts);
     this.config = cfg;
-    const uri = cfg.uri;
-
-    const network = new Network(
-      `${name}-network`,
-      cfg.network.address
-        ? {
-            uri,
-            name: cfg.network.name,
-            address: cfg.network.address,
-            ...(cfg.network.dhcp ? { dhcp: cfg.network.dhcp } : {}),
-          }
-        : { uri, name: cfg.network.name, existing: true },
-      { parent: this },
-    );
-    const needsPool = cfg.guests.some((g) => g.backend === "libvirt" || g.drives.length > 0);
-    const pool = needsPool
-      ? new Pool(`${name}-pool`, { uri, name: cfg.pool.name, path: cfg.pool.path }, { parent: this })
-      : undefined;
+    const onHost = new Map<string, HostResources>();
+    const localStore = new LocalStore(name, this);
+    for (const h of plan.hosts) {
+      const instances = cfg.guests.flatMap((g) =>
+        instanceNames(g)
+          .filter((n) => plan.placement[n] === h.name)
+          .map(() => g),
+      );
+      if (instances.length === 0) continue;
+      onHost.set(h.name, this.hostResources(name, cfg, h, plan, instances.some(needsPool), localStore));
+    }
 
     for (const [i, g] of cfg.guests.entries()) {
       const source = sources[i] as ReturnType<typeof closureSource>;
@@ -125,18 +180,31 @@ export class Lab extends pulumi.ComponentResource {
         { source, ...(source.imageless !== undefined ? { imageless: source.imageless } : {}) },
         { parent: this },
       );
-      const image =
-        g.backend === "libvirt" && pool
-          ? new Qcow2Image(g.name, { closure, pool: pool.name, uri }, { parent: this })
-          : undefined;
+      // A libvirt guest's image: uploaded once into the pool of each host its instances are on.
+      const images = new Map<string, Qcow2Image>();
+      const imageOn = (h: HostResources): Qcow2Image | undefined => {
+        if (g.backend !== "libvirt" || !h.pool) return undefined;
+        let image = images.get(h.host.name);
+        if (!image) {
+          image = new Qcow2Image(
+            cfg.hosts ? `${g.name}-${h.host.name}` : g.name,
+            { closure, pool: h.pool.name, uri: h.host.uri, ...(h.host.ssh ? { ssh: h.host.ssh } : {}) },
+            { parent: this, ...(h.host.dependsOn ? { dependsOn: h.host.dependsOn } : {}) },
+          );
+          images.set(h.host.name, image);
+        }
+        return image;
+      };
       for (const instance of instanceNames(g)) {
+        const h = onHost.get(plan.placement[instance] as string) as HostResources;
+        const image = imageOn(h);
         const common = {
-          uri,
+          host: h.host,
           vcpus: g.vcpus,
           memoryMiB: g.memoryMiB,
-          network: network.name,
+          network: h.network.name,
           drives: g.drives,
-          ...(pool ? { pool: pool.name } : {}),
+          ...(h.pool ? { pool: h.pool.name } : {}),
         };
         const guest = image
           ? new LibvirtGuest(
@@ -149,6 +217,7 @@ export class Lab extends pulumi.ComponentResource {
               {
                 ...common,
                 closure,
+                copyKey: g.name,
                 kernel: g.kernel ?? { hostCache: true },
                 shares: g.shares,
                 extraKernelParams: g.extraKernelParams,
@@ -160,9 +229,108 @@ export class Lab extends pulumi.ComponentResource {
           sshCommand: guest.sshCommand,
           consoleLog: guest.consoleLog,
           closurePath: closure.closurePath,
+          host: pulumi.output(h.host.name),
         };
       }
     }
     this.registerOutputs({ guests: this.guests });
   }
+
+  /** A host's network, pool, store and (for a controller) its activation. */
+  private hostResources(
+    name: string,
+    cfg: LabConfig,
+    h: PlannedHost,
+    plan: LabPlan,
+    withPool: boolean,
+    localStore: LocalStore,
+  ): HostResources {
+    // Without hosts the names stay what they were (`lab-network`, `lab-pool`).
+    const prefix = cfg.hosts ? `${name}-${h.name}` : name;
+    const key =
+      h.ssh && plan.keyed.has(h.name) && plan.hostKeys
+        ? { privateKey: plan.hostKeys.apply((k) => k?.[h.name] ?? "") }
+        : {};
+    const settings = h.ssh
+      ? {
+          ...key,
+          ...(h.ssh.identityFile ? { identityFile: h.ssh.identityFile } : {}),
+          ...(h.ssh.knownHosts ? { knownHosts: h.ssh.knownHosts } : {}),
+          hostKeyChecking: h.ssh.hostKeyChecking,
+        }
+      : undefined;
+    const ssh: LibvirtSshArgs | undefined = settings;
+    const controller =
+      h.controller && h.ssh
+        ? new ControllerHost(
+            `${prefix}-controller`,
+            {
+              connection: { host: h.ssh.address, user: h.ssh.user, port: h.ssh.port, ...settings },
+              closure: new NixosClosure(
+                `${prefix}-controller`,
+                { source: { flake: h.controller.flake, attribute: h.controller.attribute } },
+                { parent: this },
+              ).closurePath,
+              ...(h.controller.confirmTimeoutSeconds
+                ? { confirmTimeoutSeconds: h.controller.confirmTimeoutSeconds }
+                : {}),
+            },
+            { parent: this },
+          )
+        : undefined;
+    const dependsOn = controller ? [controller] : undefined;
+    const after = { parent: this, ...(dependsOn ? { dependsOn } : {}) };
+    const uri = h.uri;
+    const withSsh = ssh ? { ssh } : {};
+    const network = new Network(
+      `${prefix}-network`,
+      h.network.address
+        ? {
+            uri,
+            name: h.network.name,
+            address: h.network.address,
+            ...(h.network.dhcp ? { dhcp: h.network.dhcp } : {}),
+            ...withSsh,
+          }
+        : { uri, name: h.network.name, existing: true, ...withSsh },
+      after,
+    );
+    const pool = withPool
+      ? new Pool(
+          `${prefix}-pool`,
+          h.pool.existing
+            ? { uri, name: h.pool.name, existing: true, ...withSsh }
+            : { uri, name: h.pool.name, path: h.pool.path, ...withSsh },
+          after,
+        )
+      : undefined;
+    const store =
+      h.nixStore && h.ssh
+        ? new HostStore(
+            {
+              host: h.name,
+              to: h.nixStore,
+              ssh: { port: h.ssh.port, ...settings },
+              ...(dependsOn ? { dependsOn } : {}),
+            },
+            name,
+            this,
+          )
+        : undefined;
+    const host: GuestHost = {
+      name: h.name,
+      uri,
+      ...withSsh,
+      ...(store ? { store, localStore } : {}),
+      ...(dependsOn ? { dependsOn } : {}),
+    };
+    return { host, network, ...(pool ? { pool } : {}) };
+  }
+}
+
+/** What the guests on one host use. */
+interface HostResources {
+  host: GuestHost;
+  network: Network;
+  pool?: Pool;
 }

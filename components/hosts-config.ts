@@ -92,6 +92,8 @@ export const labHost = z
         flake: z.string().min(1, "must name a flake"),
         attribute: z.string().min(1, "must name an attribute"),
         confirmTimeoutSeconds: z.number().int().min(1).optional(),
+        /** The system profile to switch (default /nix/var/nix/profiles/system). */
+        profile: absolute.optional(),
       })
       .strict()
       .optional(),

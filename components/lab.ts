@@ -274,6 +274,8 @@ export class Lab extends pulumi.ComponentResource {
               ...(h.controller.confirmTimeoutSeconds
                 ? { confirmTimeoutSeconds: h.controller.confirmTimeoutSeconds }
                 : {}),
+              ...(h.controller.profile ? { profile: h.controller.profile } : {}),
+              ...(h.nixStore ? { nixStore: h.nixStore } : {}),
             },
             { parent: this },
           )

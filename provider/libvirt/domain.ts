@@ -35,6 +35,7 @@ import {
   readOnlyView,
   releaseReadOnlyViews,
   remoteMountHost,
+  withViewLock,
 } from "./readonly-share";
 import { missingFilesMessage, missingOnHost, neededFiles } from "./remote-files";
 import { absolutePath, mac, objectName, plainText, uri, volumeFormat } from "./schema";
@@ -269,12 +270,14 @@ async function releaseViews(ctx: Context, v: Virsh, d: Pick<DomainInputs, "uri" 
   const host = d.filesystems.some((f) => f.readOnly) ? mountHostFor(ctx, d) : undefined;
   const views = host ? d.filesystems.filter((f) => f.readOnly).map((f) => readOnlyView(f.source)) : [];
   if (!host || views.length === 0) return;
-  const inUse = new Set<string>();
-  for (const name of await v.names(["list", "--all", "--name"])) {
-    const xml = await v.dumpOrNull(["dumpxml", "--inactive", name]);
-    if (xml !== null) for (const f of parseDomainXml(xml).filesystems) inUse.add(f.source);
-  }
-  await releaseReadOnlyViews(host, views, inUse);
+  await withViewLock(async () => {
+    const inUse = new Set<string>();
+    for (const name of await v.names(["list", "--all", "--name"])) {
+      const xml = await v.dumpOrNull(["dumpxml", "--inactive", name]);
+      if (xml !== null) for (const f of parseDomainXml(xml).filesystems) inUse.add(f.source);
+    }
+    await releaseReadOnlyViews(host, views, inUse);
+  });
 }
 
 /** MACs: as given, else the ones libvirt generated earlier (so a redefinition keeps them). */
@@ -826,12 +829,15 @@ async function createDomain(
   const { boot: effectiveBoot, created } = prepareBoot(ctx, v, d, uuid);
   let defined = false;
   try {
-    await ensureViews(ctx, d);
-    await v.withXml(
-      "define",
-      domainXml(specOf(d, { uuid, domainType, consoleLog, boot: effectiveBoot, macs: [], urn: ctx.urn })),
-    );
-    defined = true;
+    // Views and definition together: a concurrent release then sees this domain using them.
+    await withViewLock(async () => {
+      await ensureViews(ctx, d);
+      await v.withXml(
+        "define",
+        domainXml(specOf(d, { uuid, domainType, consoleLog, boot: effectiveBoot, macs: [], urn: ctx.urn })),
+      );
+      defined = true;
+    });
     if (d.autostart) await v.exec(["autostart", uuid]);
     const ipAddress = d.running ? await start(ctx, v, uuid, d) : "";
     const r = await liveState(v, uuid);

@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmdirSync } from "node:fs";
 import * as path from "node:path";
-import { type Runner, runChecked } from "../exec";
+import { CommandError, type Runner, runChecked } from "../exec";
 
 /** Where the read-only views live (NIXLAB_RO_SHARE_DIR overrides, e.g. for tests). */
 export const readOnlyRoot = (env: NodeJS.ProcessEnv = process.env): string =>
@@ -100,6 +100,19 @@ export async function ensureReadOnlyView(host: MountHost, source: string): Promi
   return view;
 }
 
+let viewQueue: Promise<unknown> = Promise.resolve();
+
+/**
+ * One view operation at a time in this process (domains are created and deleted in parallel):
+ * a create mounts its views and defines its domain under the lock, a release decides what is
+ * unused under it, so a release never unmounts a view whose domain is about to be defined.
+ */
+export function withViewLock<T>(fn: () => Promise<T>): Promise<T> {
+  const turn = viewQueue.then(fn, fn);
+  viewQueue = turn.catch(() => undefined);
+  return turn;
+}
+
 /** Unmount and remove views that no domain uses any more (`inUse`: sources of defined domains). */
 export async function releaseReadOnlyViews(
   host: MountHost,
@@ -109,7 +122,11 @@ export async function releaseReadOnlyViews(
   const mounted = await host.mounts();
   for (const view of views) {
     if (inUse.has(view)) continue;
-    if (mounted.has(view)) await runChecked(host.run, "umount", [view]);
+    if (mounted.has(view)) {
+      const r = await host.run("umount", [view]);
+      // Unmounted meanwhile (another process releasing it too) is what was wanted.
+      if (r.exitCode !== 0 && !/not mounted/.test(r.stderr)) throw new CommandError("umount", [view], r);
+    }
     await host.rmdir(view);
   }
 }

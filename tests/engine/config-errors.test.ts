@@ -277,7 +277,8 @@ describe("config errors through the Pulumi engine", () => {
       expectPlain(theirs);
     } finally {
       await p.run(["stack", "rm", "--yes", "--force", "-s", other], { cwd: project, reject: false });
-      await pulumi(["destroy", "--yes", "--skip-preview"]);
+      const destroyed = await pulumi(["destroy", "--yes", "--skip-preview"]);
+      if (destroyed.exitCode !== 0) throw new Error(`destroy failed:\n${destroyed.all}`);
     }
     expect((await stateTypes()).filter((t) => t.startsWith("nixlab:"))).toEqual([]);
     expect((await virsh(["list", "--all", "--name"])).split("\n")).not.toContain(guest);

@@ -107,6 +107,21 @@ describe("a lab on two hosts", () => {
     removeWorkDir(work);
   });
 
+  test("guests that do not fit fail the preview, named with what they lack; nothing is made", async () => {
+    setLab(hostsStack, {
+      hosts: [here, far],
+      guests: [guest("ha", drive), guest("hb", { memoryMiB: 2048 })],
+    });
+    const preview = await pulumi(["preview"], hostsStack, false);
+    expect(preview.exitCode).not.toBe(0);
+    expect(preview.all).toContain(
+      `nixlab:lab.hosts: guests ${testPrefix}hb (2048 MiB and 1 vcpus) do not fit on any host: they need 2048 MiB and 1 vcpus, the hosts have here 0 MiB and 0 vcpus, far 1024 MiB and 2 vcpus left (short by 1024 MiB and 0 vcpus in all)`,
+    );
+    expect(preview.all).not.toMatch(/^\s+at \S/m);
+    expect(existsSync(remoteRoot)).toBe(false);
+    setLab(hostsStack, { hosts: [here, far], guests: [guest("ha", drive), guest("hb")] });
+  });
+
   test("guests are placed on both hosts; closure and kernel are copied to the far host first; both boot", async () => {
     expect(existsSync(remoteRoot)).toBe(false);
     const up = await timedUp(hostsStack);

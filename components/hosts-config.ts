@@ -132,6 +132,15 @@ export function checkHosts(
     if (first !== undefined) issue(["hosts", i, "name"], `${h.name} is already hosts[${first}]'s name`);
     else seen.set(h.name, i);
   });
+  const reached = new Map<string, number>();
+  hosts.forEach((h, i) => {
+    if (!h.ssh) return;
+    const target = `${h.ssh.user}@${h.ssh.address}:${h.ssh.port}`;
+    const first = reached.get(target);
+    if (first !== undefined)
+      issue(["hosts", i, "ssh"], `reaches the same machine as hosts[${first}] (${target}): list it once`);
+    else reached.set(target, i);
+  });
   const local = hosts.flatMap((h, i) => (h.ssh ? [] : [i]));
   if (local.length > 1)
     issue(

@@ -84,7 +84,11 @@ describe("hosts", () => {
         hosts: [
           { ...far, nixStore: "ssh-ng://root@10.0.0.3" },
           { ...here, controller: { flake: "path:/x", attribute: "a" } },
-          { ...far, name: "far2", ssh: { ...far.ssh, privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----" } },
+          {
+            ...far,
+            name: "far2",
+            ssh: { ...far.ssh, address: "10.0.0.3", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----" },
+          },
         ],
         guests: [demo("a")],
       },
@@ -93,6 +97,11 @@ describe("hosts", () => {
         "nixlab:lab.hosts[1].controller: needs ssh (the host to activate)",
         'nixlab:lab.hosts[2].ssh: Unrecognized key: "privateKey"',
       ],
+    ],
+    [
+      "two hosts reached the same way",
+      { hosts: [far, { ...far, name: "far2" }], guests: [demo("a")] },
+      ["nixlab:lab.hosts[1].ssh: reaches the same machine as hosts[0] (root@10.0.0.2:2222): list it once"],
     ],
     [
       "an empty list",

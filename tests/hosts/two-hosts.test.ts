@@ -33,6 +33,8 @@ const guest = (name: string, extra: object = {}) => ({
   ...extra,
 });
 const drive = { drives: [{ name: "t", size: "16M" }] };
+// The far host's own network (created, named nixlab-<stack>): its guests' addresses come from it.
+const farNet = `10.213.${process.pid % 250}`;
 
 interface GuestOut {
   ipAddress: string;
@@ -90,6 +92,7 @@ describe("a lab on two hosts", () => {
       // The far host's own store: what the copy writes (see the header).
       nixStore: `ssh-ng://${sshd.user}@127.0.0.1?remote-store=${encodeURIComponent(`local?root=${remoteRoot}`)}`,
       capacity: { vcpus: 2, memoryMiB: 1024 },
+      network: { address: `${farNet}.1/24` },
     };
     for (const s of [hostsStack, oneStack]) await p.run(["stack", "init", s], { cwd: project });
     setLab(hostsStack, { hosts: [here, far], guests: [guest("ha", drive), guest("hb")] });
@@ -132,8 +135,10 @@ describe("a lab on two hosts", () => {
       [`${testPrefix}ha`]: "here",
       [`${testPrefix}hb`]: "far",
     });
+    // Each guest's address is from its host's network: here libvirt's default, far its own.
+    expect(guests[`${testPrefix}ha`]?.ipAddress).toMatch(/^192\.168\.122\.\d+$/);
+    expect(guests[`${testPrefix}hb`]?.ipAddress.startsWith(`${farNet}.`)).toBe(true);
     for (const g of Object.values(guests)) {
-      expect(g.ipAddress).toMatch(/^192\.168\.122\.\d+$/);
       expect((await waitForConsole(g.consoleLog, /NIXLAB-DEMO-IP (\S+)/))[1]).toBe(g.ipAddress);
     }
 
@@ -162,7 +167,12 @@ describe("a lab on two hosts", () => {
     expect(farXml).toContain(
       `<source dir='${readOnlyView(farStore.map((e) => `/nix/store/${e}`).find((e) => e.endsWith("-nixlab-kernel-modules")) ?? "")}'/>`,
     );
-    // The far domain was made through the ssh URI, its pool-less guest on the adopted default network.
+    // The far domain was made through the ssh URI; the far network too, named for the stack.
+    const nets = state.deployment.resources.filter((r) => r.type === "nixlab:libvirt:Network");
+    expect(nets.map((n) => [n.outputs.name, n.outputs.uri, n.outputs.created])).toEqual([
+      ["default", "qemu:///system", false],
+      [poolOf(hostsStack), `qemu+ssh://${sshd.user}@127.0.0.1:${sshd.port}/system`, true],
+    ]);
     const domains = state.deployment.resources.filter((r) => r.type === "nixlab:libvirt:Domain");
     expect(Object.fromEntries(domains.map((d) => [d.outputs.name, d.outputs.uri]))).toEqual({
       [`${testPrefix}ha`]: "qemu:///system",
@@ -174,7 +184,12 @@ describe("a lab on two hosts", () => {
   });
 
   test("a host added in front moves no guest (the last deployment's placement is kept)", async () => {
-    const big = { name: "big", ssh: (far as { ssh: object }).ssh, capacity: { vcpus: 64, memoryMiB: 65536 } };
+    // Never contacted: no guest is placed there.
+    const big = {
+      name: "big",
+      ssh: { ...(far as { ssh: object }).ssh, address: "127.0.0.2" },
+      capacity: { vcpus: 64, memoryMiB: 65536 },
+    };
     setLab(hostsStack, { hosts: [big, here, far], guests: [guest("ha", drive), guest("hb")] });
     const preview = await pulumi(["preview", "--diff"], hostsStack);
     expect(preview.all).not.toMatch(/to replace|to delete|to create/);
@@ -207,6 +222,7 @@ describe("a lab on two hosts", () => {
     const pools = await virsh(["pool-list", "--all", "--name"]);
     expect(pools).not.toContain(poolOf(hostsStack));
     expect(pools).not.toContain(poolOf(oneStack));
+    expect(await virsh(["net-list", "--all", "--name"])).not.toContain(poolOf(hostsStack));
     for (const s of [hostsStack, oneStack]) expect(existsSync(`/var/lib/nixlab/pools/${s}`)).toBe(false);
     for (const v of views) expect(existsSync(v)).toBe(false);
     expect(readdirSync(path.join(stateDir, "gcroots"))).toEqual([]);

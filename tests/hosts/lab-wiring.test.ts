@@ -55,7 +55,10 @@ pulumi.runtime.setMocks(
   false,
 );
 
+import { ControllerHost } from "../../components/controller-host";
+import { ImagelessGuest } from "../../components/imageless-guest";
 import { Lab } from "../../components/lab";
+import { NixosClosure } from "../../components/nixos-closure";
 
 jest.setTimeout(120_000);
 const value = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
@@ -183,5 +186,47 @@ describe("a Lab on two hosts (mocks)", () => {
     expect(im.filesystems.find((f) => f.tag === "modules")?.source).toBe(
       `/nix/store/${"a".repeat(32)}-nixlab-kernel-modules`,
     );
+  });
+
+  test("examples/controller: a guest on a ControllerHost gets its closure and kernel copied there after the activation", async () => {
+    registered.length = 0;
+    const controller = new ControllerHost("ctl", {
+      connection: {
+        host: "10.0.0.9",
+        user: "root",
+        privateKey: pulumi.secret("KEY"),
+        knownHosts: "10.0.0.9 ssh-ed25519 AAAA",
+      },
+      closure: "/nix/store/00000000000000000000000000000000-controller",
+    });
+    const guest = new ImagelessGuest("guest", {
+      host: controller.host,
+      closure: new NixosClosure("guest", {
+        source: { flake: "path:/srv/guest", attribute: "x" },
+        imageless: true,
+      }),
+      kernel: { flake: "path:/srv/nixlab", attribute: "packages.x86_64-linux.kernel" },
+    });
+    await value(guest.ipAddress);
+    await new Promise((r) => setTimeout(r, 100));
+    const copies = byType("nixlab:nix:Copy").map((c) => [c.name, c.inputs.to]);
+    expect(copies).toEqual([
+      ["ctl-closure", "ssh-ng://root@10.0.0.9"],
+      ["ctl-ctl-closure-guest", "ssh-ng://root@10.0.0.9"],
+      [expect.stringMatching(/^ctl-ctl-kernel-[0-9a-f]{10}$/), "ssh-ng://root@10.0.0.9"],
+    ]);
+    const domain = byType("nixlab:libvirt:Domain")[0]?.inputs as {
+      uri: string;
+      ssh: unknown;
+      boot: { kernel: string };
+    };
+    expect(domain.uri).toBe("qemu+ssh://root@10.0.0.9/system");
+    expect(unsecret(domain.ssh)).toMatchObject({
+      privateKey: "KEY",
+      knownHosts: "10.0.0.9 ssh-ed25519 AAAA",
+    });
+    expect(domain.boot.kernel).toBe(`${toplevel}/bzImage`);
+    // Its domain waits for these two copies (closure, kernel); they wait for the activation.
+    expect(guest.copies).toHaveLength(2);
   });
 });

@@ -98,6 +98,8 @@ export class ImagelessGuest extends pulumi.ComponentResource {
   readonly host: string;
   /** The copies to its host's store (closure, kernel) the domain waits for. */
   readonly copies: Copy[] = [];
+  /** The kernel image it boots (what a suite run records as the guest's kernel). */
+  readonly kernelImage: pulumi.Output<string>;
   /** bash script booting the same guest with QEMU + virtiofsd (no libvirt). */
   readonly runScript: pulumi.Output<string>;
 
@@ -160,6 +162,7 @@ export class ImagelessGuest extends pulumi.ComponentResource {
     this.sshCommand = pulumi.interpolate`ssh ${args.sshUser ?? "root"}@${this.domain.ipAddress}`;
     this.consoleLog = this.domain.consoleLogPath;
     this.closurePath = args.closure.closurePath;
+    this.kernelImage = kernel.bzImage;
     this.runScript = pulumi.all([boot, kernel.bzImage, cmdline, filesystems]).apply(([b, bzImage, c, fs]) =>
       renderRunScript({
         name,

@@ -8,6 +8,7 @@ import { imagelessOwnTags, kernelParam, nixlabSpec, virtiofsTag } from "./spec";
 import { sshPublicKey } from "./ssh-public-key";
 import { stackObjectName, stackPool } from "./stack-names";
 import { guestSuite } from "./suite-config";
+import { suiteRunConfig, suiteRunDefaults } from "./suite-run-config";
 import { ConfigError, issueMessage } from "./validate";
 
 const name = z
@@ -216,9 +217,11 @@ export const labConfig = z
     /** The nixlab flake spec guests are built with (default: this repository's nix/). */
     nixlab: z.string().optional(),
     nixpkgs: z.string().optional(),
-    /** Added to every spec guest's root authorized keys. */
+    /** Added to every spec guest's root authorized keys (and the demo guest's). */
     sshKeys: z.array(sshPublicKey).default([]),
     guests: z.array(guest).min(1, "must list at least one guest"),
+    /** Running the guests' suites (components/suite-run-config.ts). */
+    suiteRun: suiteRunConfig.default(suiteRunDefaults),
   })
   .strict()
   .superRefine((lab, ctx) => {
@@ -238,11 +241,12 @@ export const labConfig = z
           path: [key],
           message: "only applies to guests with a { spec } closure",
         });
-    if (lab.sshKeys.length > 0 && !specGuests)
+    // The demo guest's SSH server takes them too (on its kernel command line).
+    if (lab.sshKeys.length > 0 && !specGuests && !lab.guests.some((g) => "demoFixture" in g.closure))
       ctx.addIssue({
         code: "custom",
         path: ["sshKeys"],
-        message: "only applies to guests with a { spec } closure",
+        message: "only applies to guests with a { spec } closure or the demo fixture",
       });
     if (lab.pool !== undefined && !lab.guests.some(needsPool))
       ctx.addIssue({

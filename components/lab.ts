@@ -1,6 +1,8 @@
 // Lab: the whole test bed from one config object — a network, a pool, and one guest per test
 // section (imageless or libvirt), each built from its closure; with `hosts`, spread over several
-// machines (lab-hosts.ts: placement; host-store.ts: closures and kernels copied to each).
+// machines (lab-hosts.ts: placement; host-store.ts: closures and kernels copied to each); and,
+// unless the stack opts out (suiteRun.enabled: false), a SuiteRun for every guest with a `suite`.
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { type LibvirtSshArgs, Network, Pool } from "../provider/sdk/libvirt";
@@ -12,11 +14,12 @@ import { checkLabHosts } from "./lab-host-checks";
 import { type PlannedHost, placeInstances, planHosts, previousPlacement } from "./lab-hosts";
 import { LibvirtGuest } from "./libvirt-guest";
 import { readRecordedObjects } from "./libvirt-ownership";
-import { hostCachedKernel, repositoryRoot } from "./locations";
+import { cacheDir, hostCachedKernel, repositoryRoot } from "./locations";
 import { type FlakeSource, NixosClosure, type SpecSource } from "./nixos-closure";
 import { Qcow2Image } from "./qcow2-image";
 import type { NixlabSpecInput } from "./spec";
 import { rejectSuiteSettings, specSuite } from "./suite-config";
+import { projectDir, type ResolvedBaseline, resolveBaseline, SuiteRun } from "./suite-run";
 import { ConfigError, validate } from "./validate";
 
 export interface GuestOutputs {
@@ -26,13 +29,34 @@ export interface GuestOutputs {
   closurePath: pulumi.Output<string>;
   /** The host it runs on (a name of `hosts`; without hosts, "local" or the uri's host). */
   host: pulumi.Output<string>;
+  /** How the guest's suite run went (guests with a suite, unless suite runs are off). */
+  suite?: {
+    outcome: pulumi.Output<string>;
+    counts: pulumi.Output<Record<"pass" | "fail" | "skip" | "notrun" | "error", number>>;
+    regressions: pulumi.Output<string[]>;
+    fixes: pulumi.Output<string[]>;
+    resultsPath: pulumi.Output<string>;
+  };
 }
 
 /** Secrets a Lab takes beside its config (Pulumi config secrets of their own). */
 export interface LabSecrets {
+  /** `nixlab:sshPrivateKey`: root's key on the guests, for the suite runs. */
+  sshPrivateKey?: pulumi.Input<string> | undefined;
   /** `nixlab:hostKeys`: the private key of each ssh host, by host name. */
   hostKeys?: pulumi.Output<Record<string, string> | undefined> | undefined;
 }
+
+/**
+ * The demo guest's authorized keys, as kernel parameters (public keys only: they reach the
+ * domain definition, never the Nix store). One `nixlab.ssh_key=<base64 of the line>` per key.
+ */
+export function demoKeyParams(keys: readonly string[]): string[] {
+  return keys.map((k) => `nixlab.ssh_key=${Buffer.from(k.trim()).toString("base64")}`);
+}
+
+/** Room for keys on x86's 2048-byte kernel command line, beside the fixture's own parameters. */
+const demoKeyRoom = 1500;
 
 /** What Lab.create decided before any resource is registered. */
 interface LabPlan {
@@ -74,10 +98,17 @@ export function closureSource(
   if (!("spec" in c)) rejectSuiteSettings(g, where);
   if ("demoFixture" in c) {
     const k = hostCachedKernel();
+    const sshd = path.join(cacheDir(), "dropbear");
+    if (!existsSync(path.join(sshd, "dropbear")))
+      throw new Error(`no SSH server for the demo guest at ${sshd}: run scripts/setup-host (npm run setup)`);
     return {
       flake: `path:${path.join(repositoryRoot(), "examples", "demo-closure")}`,
       attribute: "packages.x86_64-linux.default",
-      overrideInputs: { busybox: `path:${k.busyboxDir}`, bootModules: `path:${k.bootModules}` },
+      overrideInputs: {
+        busybox: `path:${k.busyboxDir}`,
+        bootModules: `path:${k.bootModules}`,
+        sshd: `path:${sshd}`,
+      },
       extraArgs: ["--no-write-lock-file"],
       imageless: true,
     };
@@ -153,12 +184,27 @@ export class Lab extends pulumi.ComponentResource {
       cfg,
       { hosts, placement, keyed: new Set(Object.keys(keys ?? {})), hostKeys: secrets.hostKeys },
       opts,
+      secrets,
     );
   }
 
-  private constructor(name: string, cfg: LabConfig, plan: LabPlan, opts?: pulumi.ComponentResourceOptions) {
+  private constructor(
+    name: string,
+    cfg: LabConfig,
+    plan: LabPlan,
+    opts?: pulumi.ComponentResourceOptions,
+    secrets: LabSecrets = {},
+  ) {
     // Every guest's closure source too (a suite missing what its guest cannot supply fails here).
     const sources = cfg.guests.map((g) => closureSource(g, cfg));
+    const runs = suiteRuns(cfg, secrets);
+    if (cfg.guests.some((g) => "demoFixture" in g.closure)) {
+      const room = demoKeyParams(cfg.sshKeys).join(" ").length;
+      if (room > demoKeyRoom)
+        throw new ConfigError("nixlab:lab", [
+          `nixlab:lab.sshKeys: ${room} bytes of keys do not fit the demo guest's kernel command line (at most ${demoKeyRoom}; ed25519 keys are short)`,
+        ]);
+    }
     super("nixlab:components:Lab", name, {}, opts);
     this.config = cfg;
     const onHost = new Map<string, HostResources>();
@@ -220,17 +266,45 @@ export class Lab extends pulumi.ComponentResource {
                 copyKey: g.name,
                 kernel: g.kernel ?? { hostCache: true },
                 shares: g.shares,
-                extraKernelParams: g.extraKernelParams,
+                extraKernelParams: [
+                  ...g.extraKernelParams,
+                  ...("demoFixture" in g.closure ? demoKeyParams(cfg.sshKeys) : []),
+                ],
               },
               { parent: this },
             );
-        this.guests[instance] = {
+        const outputs: GuestOutputs = {
           ipAddress: guest.ipAddress,
           sshCommand: guest.sshCommand,
           consoleLog: guest.consoleLog,
           closurePath: closure.closurePath,
           host: pulumi.output(h.host.name),
         };
+        if (g.suite && runs) {
+          const run = new SuiteRun(
+            `${instance}-suite`,
+            {
+              host: guest.ipAddress,
+              guestId: guest.domain.uuid,
+              privateKey: runs.privateKey,
+              closure: closure.closurePath,
+              ...(guest instanceof ImagelessGuest ? { kernel: guest.kernelImage } : {}),
+              suite: g.suite,
+              guest: instance,
+              settings: cfg.suiteRun,
+              baseline: runs.baseline,
+            },
+            { parent: this, dependsOn: [guest] },
+          );
+          outputs.suite = {
+            outcome: run.outcome,
+            counts: run.counts,
+            regressions: run.regressions,
+            fixes: run.fixes,
+            resultsPath: run.resultsPath,
+          };
+        }
+        this.guests[instance] = outputs;
       }
     }
     this.registerOutputs({ guests: this.guests });
@@ -335,4 +409,32 @@ interface HostResources {
   host: GuestHost;
   network: Network;
   pool?: Pool;
+}
+
+/**
+ * What the stack's suite runs need, checked before anything is registered: the private key, and
+ * the baseline read from its file. Undefined when no suite runs (none configured, or opted out).
+ */
+function suiteRuns(
+  cfg: LabConfig,
+  secrets: LabSecrets,
+): { privateKey: pulumi.Input<string>; baseline: ResolvedBaseline } | undefined {
+  const withSuite = cfg.guests.filter((g) => g.suite).map((g) => g.name);
+  if (!cfg.suiteRun.enabled || withSuite.length === 0) return undefined;
+  if (!secrets.sshPrivateKey)
+    throw new ConfigError("nixlab:sshPrivateKey", [
+      `nixlab:sshPrivateKey: must be set to run the suites of ${withSuite.join(", ")} over SSH ` +
+        "(pulumi config set --secret nixlab:sshPrivateKey < KEYFILE; its public key in nixlab:lab.sshKeys), " +
+        "or turn suite runs off with nixlab:lab.suiteRun.enabled: false",
+    ]);
+  try {
+    return {
+      privateKey: secrets.sshPrivateKey,
+      baseline: resolveBaseline(cfg.suiteRun.baseline, projectDir()),
+    };
+  } catch (e) {
+    throw new ConfigError("nixlab:lab", [
+      `nixlab:lab.suiteRun.baseline: ${e instanceof Error ? e.message : String(e)}`,
+    ]);
+  }
 }

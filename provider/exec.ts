@@ -9,6 +9,12 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Called for each stderr line as it arrives (progress streaming). */
   onStderrLine?: (line: string) => void;
+  /** Called for each stdout line as it arrives (progress streaming). */
+  onStdoutLine?: (line: string) => void;
+  /** Write stdout to this file instead of returning it (binary data such as a tar stream). */
+  stdoutFile?: string;
+  /** Stop the command (SIGTERM) when this signal aborts; the call then throws. */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -35,6 +41,16 @@ export class CommandError extends Error {
 /** Lines of a streamed stderr kept for the result (and so for error messages). */
 export const streamedStderrLines = 400;
 
+function byLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let partial = "";
+  stream.on("data", (chunk: Buffer) => {
+    const lines = (partial + chunk.toString("utf8")).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) onLine(line);
+  });
+  stream.on("end", () => partial && onLine(partial));
+}
+
 export const execaRunner: Runner = async (cmd, args, opts = {}) => {
   const streamed = opts.onStderrLine !== undefined;
   const child = execa(cmd, args, {
@@ -44,6 +60,8 @@ export const execaRunner: Runner = async (cmd, args, opts = {}) => {
     cwd: opts.cwd,
     input: opts.input ?? "",
     timeout: opts.timeoutMs,
+    ...(opts.signal ? { cancelSignal: opts.signal } : {}),
+    ...(opts.stdoutFile ? { stdout: { file: opts.stdoutFile } } : {}),
     stripFinalNewline: false,
     // A streamed stderr (a long build's log) is not held in memory: only its tail is kept.
     buffer: { stdout: true, stderr: !streamed },
@@ -51,19 +69,14 @@ export const execaRunner: Runner = async (cmd, args, opts = {}) => {
   });
   const tail: string[] = [];
   if (opts.onStderrLine && child.stderr) {
-    const onLine = (line: string) => {
+    const onLine = opts.onStderrLine;
+    byLine(child.stderr, (line) => {
       tail.push(line);
       if (tail.length > streamedStderrLines) tail.shift();
-      opts.onStderrLine?.(line);
-    };
-    let partial = "";
-    child.stderr.on("data", (chunk: Buffer) => {
-      const lines = (partial + chunk.toString("utf8")).split("\n");
-      partial = lines.pop() ?? "";
-      for (const line of lines) onLine(line);
+      onLine(line);
     });
-    child.stderr.on("end", () => partial && onLine(partial));
   }
+  if (opts.onStdoutLine && child.stdout) byLine(child.stdout, opts.onStdoutLine);
   const r = await child;
   // Killed by the timeout: whatever it exited with (ssh turns SIGTERM into 255) is not its answer.
   if (r.timedOut) throw new Error(`${cmd}: timed out after ${opts.timeoutMs} ms`);
@@ -71,8 +84,18 @@ export const execaRunner: Runner = async (cmd, args, opts = {}) => {
     // Could not start at all (ENOENT) or killed by the timeout.
     throw new Error(`${cmd}: ${r.shortMessage}`);
   }
-  const stderr = streamed ? tail.map((l) => `${l}\n`).join("") : String(r.stderr);
-  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr };
+  return {
+    exitCode: r.exitCode ?? -1,
+    stdout: opts.stdoutFile ? "" : String(r.stdout),
+    stderr: streamed
+      ? tail
+          .map(
+            (l) => `${l}
+`,
+          )
+          .join("")
+      : String(r.stderr),
+  };
 };
 
 /** Run and throw a CommandError unless the exit code is 0. */

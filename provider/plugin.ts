@@ -4,7 +4,7 @@
 import type * as provider from "@pulumi/pulumi/provider";
 import { engineLogger } from "./engine-log";
 import { execaRunner, type Runner } from "./exec";
-import { type AnyResourceDefinition, type Context, same, zodFailures } from "./resource";
+import { type AnyResourceDefinition, type Context, FailedWithState, same, zodFailures } from "./resource";
 import { containsUnknown, isUnknown, unwrapSecrets, wrapSecrets } from "./secrets";
 
 type Props = Record<string, unknown>;
@@ -63,6 +63,16 @@ export class NixlabProvider implements provider.Provider {
     return wrapSecrets(state, secretKeys);
   }
 
+  /** A FailedWithState becomes the SDK's "created but failed to initialise" error: state kept, update failed. */
+  private initError(err: unknown, secretKeys: Set<string>): unknown {
+    if (!(err instanceof FailedWithState)) return err;
+    return Object.assign(new Error(err.message), {
+      id: err.id,
+      properties: this.outs(err.state, secretKeys),
+      reasons: [err.message],
+    });
+  }
+
   async check(urn: string, _olds: Props, news: Props): Promise<provider.CheckResult> {
     const def = this.definition(urn);
     const { plain, secretKeys } = this.unwrap(def, news);
@@ -103,8 +113,12 @@ export class NixlabProvider implements provider.Provider {
   async create(urn: string, news: Props): Promise<provider.CreateResult> {
     const def = this.definition(urn);
     const { inputs, secretKeys } = this.parse(def, news);
-    const { id, state } = await def.create(this.context(urn), inputs);
-    return { id, outs: this.outs(state, secretKeys) };
+    try {
+      const { id, state } = await def.create(this.context(urn), inputs);
+      return { id, outs: this.outs(state, secretKeys) };
+    } catch (err) {
+      throw this.initError(err, secretKeys);
+    }
   }
 
   async read(id: string, urn: string, props: Props = {}): Promise<provider.ReadResult> {
@@ -120,8 +134,12 @@ export class NixlabProvider implements provider.Provider {
     const def = this.definition(urn);
     const { plain: oldState } = unwrapSecrets(olds);
     const { inputs, secretKeys } = this.parse(def, news);
-    const state = await def.update(this.context(urn), id, oldState as Props, inputs);
-    return { outs: this.outs(state, secretKeys) };
+    try {
+      const state = await def.update(this.context(urn), id, oldState as Props, inputs);
+      return { outs: this.outs(state, secretKeys) };
+    } catch (err) {
+      throw this.initError(err, secretKeys);
+    }
   }
 
   async delete(id: string, urn: string, props: Props): Promise<void> {

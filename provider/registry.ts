@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { activationResource } from "./host/activation";
+import { suiteRunResource } from "./host/suite-run";
 import { libvirtDefinitions } from "./libvirt";
 import { addPathResource } from "./nix/add-path";
 import { buildResource } from "./nix/build";
@@ -31,6 +32,7 @@ export const definitions: AnyResourceDefinition[] = [
   addPathResource,
   // host
   activationResource,
+  suiteRunResource,
   // libvirt
   ...libvirtDefinitions,
 ];

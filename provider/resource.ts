@@ -38,6 +38,21 @@ export interface ResourceDefinition<I, S extends Record<string, unknown>> {
   delete(ctx: Context, id: string, state: S): Promise<void>;
 }
 
+/**
+ * The operation did its work and its state must be kept, yet the resource is to be reported as
+ * failed (e.g. a policy verdict): the engine records the state and the next update runs again.
+ */
+export class FailedWithState<S extends Record<string, unknown>> extends Error {
+  constructor(
+    message: string,
+    readonly id: string,
+    readonly state: S,
+  ) {
+    super(message);
+    this.name = "FailedWithState";
+  }
+}
+
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds definitions of every input/state type
 export type AnyResourceDefinition = ResourceDefinition<any, any>;
 

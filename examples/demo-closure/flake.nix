@@ -3,8 +3,11 @@
   # nixlab's imageless contract (nix/README.md, "The boot.json contract"): a toplevel with `init`,
   # `initrd` and `boot.json`, booted with an external kernel and /nix/store + /lib/modules over
   # virtiofs. It lets the whole pipeline (Nix build → GC root → libvirt guest → console marker →
-  # DHCP lease) run on a machine with Nix and libvirt but no binary cache. Its init is a busybox
-  # shell script, not systemd.
+  # DHCP lease → SSH → a suite run) work on a machine with Nix and libvirt but no binary cache.
+  # Its init is a busybox shell script, not systemd; its SSH server is Debian's dropbear, taking
+  # root's authorized keys from the kernel command line (nixlab.ssh_key=<base64 of one key line>,
+  # public keys only); its `nixlab-run-suite` is a stand-in that imitates an fstests section
+  # (stand-in-suite.sh).
   description = "nixlab demo fixture closure (busybox; honours the imageless boot.json contract)";
 
   inputs = {
@@ -19,6 +22,12 @@
       url = "path:/var/empty";
       flake = false;
     };
+    # A folder holding dropbear, dropbearkey and lib/ with the shared libraries and loader they
+    # need (scripts/setup/test-kernel: $NIXLAB_CACHE_DIR/dropbear).
+    sshd = {
+      url = "path:/var/empty";
+      flake = false;
+    };
   };
 
   outputs =
@@ -26,6 +35,7 @@
       self,
       busybox,
       bootModules,
+      sshd,
     }:
     let
       system = "x86_64-linux";
@@ -63,6 +73,26 @@
           chmod +x /bin/lease
           udhcpc -i "$dev" -t 30 -T 2 -s /bin/lease -b -p /run-udhcpc.pid
         done
+
+        # SSH: dropbear finds its libraries where Debian keeps them; root's keys come from the
+        # kernel command line; the host key is made at boot (it never leaves the guest).
+        mkdir -p /run /etc/dropbear /root/.ssh /lib64 /dev/pts /var/tmp
+        mount -t devpts devpts /dev/pts
+        ln -s ${sshd}/lib /lib/x86_64-linux-gnu
+        ln -s ${sshd}/lib/ld-linux-x86-64.so.2 /lib64/ld-linux-x86-64.so.2
+        echo 'root:x:0:0:root:/root:/bin/sh' > /etc/passwd
+        echo 'root:x:0:' > /etc/group
+        chmod 700 /root /root/.ssh
+        for arg in $(cat /proc/cmdline); do
+          case "$arg" in nixlab.ssh_key=*) echo "''${arg#nixlab.ssh_key=}" | base64 -d >> /root/.ssh/authorized_keys && echo >> /root/.ssh/authorized_keys ;; esac
+        done
+        chmod 600 /root/.ssh/authorized_keys 2>/dev/null
+        ln -s ${placeholder "out"}/bin/nixlab-run-suite /bin/nixlab-run-suite
+        hostkey=/etc/dropbear/dropbear_ed25519_host_key
+        ${sshd}/dropbearkey -t ed25519 -f $hostkey > /dev/null 2>&1
+        echo "NIXLAB-DEMO-HOSTKEY $(${sshd}/dropbearkey -y -f $hostkey | grep '^ssh-')"
+        ${sshd}/dropbear -F -E -s -r $hostkey -p 22 -P /run/dropbear.pid &
+        echo "NIXLAB-DEMO-SSH $(wc -l < /root/.ssh/authorized_keys 2>/dev/null || echo 0) authorized key lines"
         while :; do sleep 3600; done
       '';
     in
@@ -70,6 +100,7 @@
       packages.${system}.default = derivation {
         name = "nixlab-demo-system";
         inherit system stage1 stage2;
+        standIn = ./stand-in-suite.sh;
         builder = bb;
         modules = bootModules;
         passAsFile = [
@@ -91,6 +122,9 @@
             cd root && $bb find . | $bb cpio -o -H newc 2>/dev/null | $bb gzip -9 > $out/initrd && cd ..
             $bb cp $stage2Path $out/init
             $bb chmod 755 $out/init
+            $bb mkdir -p $out/bin
+            $bb cp $standIn $out/bin/nixlab-run-suite
+            $bb chmod 755 $out/bin/nixlab-run-suite
             cmdline="root=tmpfs console=ttyS0,115200 console=hvc0 init=$out/init panic=-1 quiet"
             params=""
             for p in $cmdline; do params="$params''${params:+,}\"$p\""; done

@@ -1,7 +1,15 @@
 // Reaching a host over SSH: the connection inputs, the ssh options they mean, the temporary
 // key and known_hosts files (0600, in a private directory, removed afterwards), and quoting
 // for commands the remote shell will parse.
-import { accessSync, constants, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  constants,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as z from "zod";
@@ -31,6 +39,8 @@ export const sshConnection = z.object({
   /** strict: the host key must be known; accept-new: trust on first use; off: no checking (tests only). */
   hostKeyChecking: z.enum(["strict", "accept-new", "off"]).default("strict"),
   connectTimeoutSeconds: z.number().int().min(1).max(600).default(10),
+  /** Send a keepalive after this many silent seconds; three unanswered ones end the session (a hung host). */
+  keepAliveSeconds: z.number().int().min(1).max(600).optional(),
 });
 export type SshConnection = z.infer<typeof sshConnection>;
 
@@ -52,8 +62,8 @@ export function sshOptions(c: SshConnection, m: SshMaterial): string[] {
   ];
   opts.push("-o", "ControlMaster=no", "-o", "ControlPath=none");
   // A host that stops answering (a new generation that drops packets, a hung guest) is noticed
-  // within a minute instead of hanging the deployment on a dead TCP connection.
-  opts.push("-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4");
+  // within a minute or so instead of hanging the deployment on a dead TCP connection.
+  opts.push("-o", `ServerAliveInterval=${c.keepAliveSeconds ?? 15}`, "-o", "ServerAliveCountMax=3");
   const key = m.keyFile ?? c.identityFile;
   if (key) opts.push("-i", key, "-o", "IdentitiesOnly=yes");
   if (m.knownHostsFile) opts.push("-o", `UserKnownHostsFile=${m.knownHostsFile}`);
@@ -141,6 +151,66 @@ export async function withSshMaterial<T>(c: SshConnection, fn: (m: SshMaterial) 
       });
     }
     return await fn(m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The name pinned host keys are filed under, whatever address the host has today. */
+export const pinnedHostAlias = "nixlab-pinned-host";
+
+/** "type base64" of the first key filed under `alias` in known_hosts text (unhashed), or undefined. */
+export function hostKeyFromKnownHosts(text: string, alias = pinnedHostAlias): string | undefined {
+  for (const line of text.split("\n")) {
+    const [names, type, key] = line.trim().split(/\s+/);
+    if (names?.split(",").includes(alias) && type && key) return `${type} ${key}`;
+  }
+  return undefined;
+}
+
+export interface PinnedSession {
+  /** ssh options (without the destination) for every connection of this session. */
+  options: string[];
+  /** The host key: the pinned one, or the one accepted on first contact (undefined before any contact). */
+  hostKey(): string | undefined;
+}
+
+/**
+ * Host-key pinning without the user's known_hosts: with `pinned` ("type base64"), only that key is
+ * accepted; without, the first connection accepts the host's key (trust on first use) and the
+ * session's later connections insist on it. The key is filed under a fixed alias
+ * (HostKeyAlias), so a pin survives a new address. Key and known_hosts live in a private temp
+ * folder for the session only.
+ */
+export async function withPinnedHost<T>(
+  c: SshConnection,
+  pinned: string | undefined,
+  fn: (s: PinnedSession) => Promise<T>,
+): Promise<T> {
+  const dir = mkdtempSync(path.join(tmpdir(), "nixlab-ssh-"));
+  try {
+    const knownHostsFile = path.join(dir, "known_hosts");
+    writeFileSync(knownHostsFile, pinned ? `${pinnedHostAlias} ${pinned}\n` : "", { mode: 0o600 });
+    const m: SshMaterial = { knownHostsFile };
+    if (c.privateKey) {
+      m.keyFile = path.join(dir, "id");
+      writeFileSync(m.keyFile, c.privateKey.endsWith("\n") ? c.privateKey : `${c.privateKey}\n`, {
+        mode: 0o600,
+      });
+    }
+    const options = [
+      ...sshOptions({ ...c, hostKeyChecking: pinned ? "strict" : "accept-new" }, m),
+      "-o",
+      `HostKeyAlias=${pinnedHostAlias}`,
+      "-o",
+      "HashKnownHosts=no",
+      "-o",
+      "CheckHostIP=no",
+    ];
+    return await fn({
+      options,
+      hostKey: () => hostKeyFromKnownHosts(readFileSync(knownHostsFile, "utf8")),
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -143,7 +143,7 @@ describe("Lab", () => {
     const build = byType("nixlab:nix:Build")[0]?.inputs;
     expect(build?.flake).toMatch(/^path:\/.*\/examples\/demo-closure$/);
     expect(build?.extraArgs).toEqual(["--no-write-lock-file"]);
-    expect(Object.keys(build?.overrideInputs as object).sort()).toEqual(["bootModules", "busybox"]);
+    expect(Object.keys(build?.overrideInputs as object).sort()).toEqual(["bootModules", "busybox", "sshd"]);
     const domain = byType("nixlab:libvirt:Domain")[0]?.inputs as {
       boot: { kernel: string };
       memoryMiB: number;
@@ -156,6 +156,7 @@ describe("Lab", () => {
     const lab = await Lab.create("lab", {
       sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPleaseReplaceThisWithYourOwnPublicKeyNixlab lab"],
       pool: { name: "lab-pool", path: "/var/lib/nixlab/lab-pool" },
+      suiteRun: { enabled: false },
       guests: [
         {
           name: "fst",

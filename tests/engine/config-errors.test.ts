@@ -252,6 +252,7 @@ describe("config errors through the Pulumi engine", () => {
     };
     setLab(lab);
     const other = `${stack}-other`;
+    let destroyed: Awaited<ReturnType<typeof pulumi>> | undefined;
     try {
       const made = await pulumi(["up", "--yes", "--skip-preview"]);
       if (made.exitCode !== 0) throw new Error(made.all);
@@ -277,9 +278,9 @@ describe("config errors through the Pulumi engine", () => {
       expectPlain(theirs);
     } finally {
       await p.run(["stack", "rm", "--yes", "--force", "-s", other], { cwd: project, reject: false });
-      const destroyed = await pulumi(["destroy", "--yes", "--skip-preview"]);
-      if (destroyed.exitCode !== 0) throw new Error(`destroy failed:\n${destroyed.all}`);
+      destroyed = await pulumi(["destroy", "--yes", "--skip-preview"]);
     }
+    if (destroyed?.exitCode !== 0) throw new Error(`destroy failed:\n${destroyed?.all}`);
     expect((await stateTypes()).filter((t) => t.startsWith("nixlab:"))).toEqual([]);
     expect((await virsh(["list", "--all", "--name"])).split("\n")).not.toContain(guest);
   });

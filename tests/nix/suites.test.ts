@@ -1,7 +1,16 @@
 // nix/lib/suites.nix: every generated file of the test suites as exact output of the real nix
 // (fstests' local.config, blktests' config, /etc/nixlab/suite.json per suite, nixlab-run-suite),
 // and nixlab-run-suite itself run by bash against a fake suite.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { nixEval, run } from "./nix-eval";
@@ -252,7 +261,16 @@ describe("suites.nix: generated files", () => {
         "# nixlab-run-suite: runs this guest's fstests (what /etc/nixlab/suite.json describes).",
         "set -euo pipefail",
         `export PATH='/nix/store/eeee-coreutils/bin':"$PATH"`,
-        "mkdir -p '/var/lib/nixlab/results/fstests'",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion in the script text
+        'if [ -n "${NIXLAB_RESULTS_DIR:-}" ]; then',
+        "  # Driven by nixlab's SuiteRun: this run's results land in the folder it collects",
+        "  # (the suite's results directory becomes a link to it), apart from earlier runs'.",
+        `  mkdir -p "$NIXLAB_RESULTS_DIR" '/var/lib/nixlab/results'`,
+        "  rm -rf '/var/lib/nixlab/results/fstests'",
+        `  ln -s "$NIXLAB_RESULTS_DIR" '/var/lib/nixlab/results/fstests'`,
+        "else",
+        "  mkdir -p '/var/lib/nixlab/results/fstests'",
+        "fi",
         "export HOST_OPTIONS='/etc/nixlab/fstests/local.config'",
         "cd '/var/lib/nixlab/results/fstests'",
         "set +e",
@@ -316,6 +334,24 @@ describe("nixlab-run-suite, run by bash", () => {
     ].join("\n");
     expect(result).toEqual({ code: 3, stdout: expected, stderr: "" });
     expect(readFileSync(path.join(results, "nixlab-run-suite.log"), "utf8")).toBe(expected);
+  });
+
+  test("under SuiteRun (NIXLAB_RESULTS_DIR set) the results land in its folder, and an earlier run's do not", async () => {
+    const xfstests = path.join(dir, "xfstests");
+    fakeProgram(path.join(xfstests, "bin", "xfstests-check"));
+    const file = await script(
+      { name: "fstests", section: "xfs", options: { TEST_DEV: "/dev/vdb", TEST_DIR: "/t" } },
+      { ...packages, xfstests },
+    );
+    const results = path.join(dir, "results", "fstests");
+    mkdirSync(results, { recursive: true });
+    writeFileSync(path.join(results, "stale-from-an-earlier-run"), "old\n");
+    const collect = path.join(dir, "run-1", "results");
+    const result = await run("bash", [file], { env: { ...process.env, NIXLAB_RESULTS_DIR: collect } });
+    expect(result.code).toBe(3);
+    expect(result.stdout).toContain(`cwd=${results}`);
+    expect(readdirSync(collect)).toEqual(["nixlab-run-suite.log"]);
+    expect(readFileSync(path.join(collect, "nixlab-run-suite.log"), "utf8")).toBe(result.stdout);
   });
 
   test("a suite from a checkout that is not there: exit 2 naming the repository, nothing created", async () => {

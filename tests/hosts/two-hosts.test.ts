@@ -66,7 +66,9 @@ describe("a lab on two hosts", () => {
     const t0 = Date.now();
     const r = await pulumi(["up", "--yes", "--skip-preview"], s);
     seconds[s] = (Date.now() - t0) / 1000;
-    console.info(`pulumi up -s ${s}: ${seconds[s]?.toFixed(1)} s`);
+    // With the engine's time per resource, for where the time goes.
+    const slow = r.all.split("\n").filter((l) => /created \((\d{2,}|[5-9])s\)/.test(l));
+    console.info(`pulumi up -s ${s}: ${seconds[s]?.toFixed(1)} s\n${slow.map((l) => l.trim()).join("\n")}`);
     return r;
   };
 

@@ -169,6 +169,8 @@ export class Lab extends pulumi.ComponentResource {
     const placement = placeInstances(cfg, hosts, previousPlacement(recorded, hosts), (w) =>
       pulumi.log.warn(w),
     );
+    const unreachable = suitesOnSshHosts(cfg, hosts, placement);
+    if (unreachable.length > 0) throw new ConfigError("nixlab:lab", unreachable);
     const host = await checkLabHosts(
       cfg,
       hosts,
@@ -409,6 +411,25 @@ interface HostResources {
   host: GuestHost;
   network: Network;
   pool?: Pool;
+}
+
+/**
+ * A suite run reaches its guest over SSH from this machine, at the guest's address on its host's
+ * network, which for a host reached over SSH is that host's NAT network: not reachable from here.
+ */
+function suitesOnSshHosts(cfg: LabConfig, hosts: PlannedHost[], placement: Record<string, string>): string[] {
+  if (!cfg.suiteRun.enabled) return [];
+  const remote = new Set(hosts.filter((h) => h.ssh).map((h) => h.name));
+  return cfg.guests.flatMap((g, i) =>
+    g.suite
+      ? instanceNames(g)
+          .filter((n) => remote.has(placement[n] as string))
+          .map(
+            (n) =>
+              `nixlab:lab.guests[${i}]: ${n} runs ${g.suite?.name} but is placed on ${placement[n]}, reached over SSH; suite runs reach their guests from this machine, which cannot reach a guest on that host's network: give the guest host: <this machine's host>, or turn suite runs off (suiteRun.enabled: false)`,
+          )
+      : [],
+  );
 }
 
 /**

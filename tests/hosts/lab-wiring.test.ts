@@ -188,6 +188,29 @@ describe("a Lab on two hosts (mocks)", () => {
     );
   });
 
+  test("a guest with a suite on an ssh host is refused (its suite run could not reach it)", async () => {
+    const far = {
+      name: "far",
+      ssh: {
+        address: "127.0.0.1",
+        port: sshd.port,
+        user: sshd.user,
+        knownHosts: readFileSync(sshd.knownHostsFile, "utf8"),
+      },
+      capacity: { vcpus: 4, memoryMiB: 8192 },
+    };
+    const guest = {
+      name: "t",
+      backend: "imageless",
+      memoryMiB: 256,
+      closure: { demoFixture: true },
+      suite: { name: "fstests" },
+    };
+    await expect(Lab.create("lab", { hosts: [far], guests: [guest] })).rejects.toThrow(
+      "nixlab:lab.guests[0]: t runs fstests but is placed on far, reached over SSH; suite runs reach their guests from this machine",
+    );
+  });
+
   test("examples/controller: a guest on a ControllerHost gets its closure and kernel copied there after the activation", async () => {
     registered.length = 0;
     const controller = new ControllerHost("ctl", {

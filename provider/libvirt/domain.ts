@@ -27,8 +27,19 @@ import {
   parseDomIfAddr,
 } from "./domain-xml";
 import { kvmUsable, localCpuFlags, qemuIdentity, unreadableReason } from "./host";
-import { ensureReadOnlyView, isReadOnlyMount, readOnlyView, releaseReadOnlyViews } from "./readonly-share";
+import {
+  ensureReadOnlyView,
+  isReadOnlyMount,
+  localMountHost,
+  type MountHost,
+  readOnlyView,
+  releaseReadOnlyViews,
+  remoteMountHost,
+  withViewLock,
+} from "./readonly-share";
+import { missingFilesMessage, missingOnHost, neededFiles } from "./remote-files";
 import { absolutePath, mac, objectName, plainText, uriInput, volumeFormat } from "./schema";
+import { sshInput, sshRunner, sshTargetOf } from "./ssh-connection";
 import { isLocalUri, type Virsh, virshFor } from "./virsh";
 
 const replace = { replaceOnChanges: true } as const;
@@ -211,6 +222,7 @@ export const domainInputs = z
       description: "Where kernel/initrd copies go when QEMU's user cannot read them where they are.",
       ...replace,
     }),
+    ssh: sshInput,
   })
   .superRefine((d, ctx) => {
     const tags = d.filesystems.map((f) => f.tag);
@@ -284,28 +296,42 @@ async function chooseType(ctx: Context, v: Virsh, d: DomainInputs): Promise<"kvm
  * libvirt ≥ 11 supports and older versions refuse at define.
  */
 export function effectiveFilesystems(d: Pick<DomainInputs, "uri" | "filesystems">) {
-  if (!isLocalUri(d.uri)) return d.filesystems;
+  if (!isLocalUri(d.uri) && !sshTargetOf(d.uri)) return d.filesystems;
   return d.filesystems.map((f) =>
     f.readOnly ? { ...f, source: readOnlyView(f.source), readOnly: false } : f,
   );
 }
 
-/** Mount the read-only views a domain's shares need (local hosts). */
-async function ensureViews(ctx: Context, d: Pick<DomainInputs, "uri" | "filesystems">): Promise<void> {
-  if (!isLocalUri(d.uri)) return;
-  for (const f of d.filesystems) if (f.readOnly) await ensureReadOnlyView(ctx.run, f.source);
+/** Where a domain's read-only views are mounted: here, over SSH, or nowhere (other transports). */
+function mountHostFor(ctx: Context, d: Pick<DomainInputs, "uri" | "ssh">): MountHost | undefined {
+  if (isLocalUri(d.uri)) return localMountHost(ctx.run);
+  const run = sshRunner(ctx.run, d.uri, d.ssh);
+  return run ? remoteMountHost(run) : undefined;
+}
+
+/** Mount the read-only views a domain's shares need. */
+async function ensureViews(
+  ctx: Context,
+  d: Pick<DomainInputs, "uri" | "ssh" | "filesystems">,
+): Promise<void> {
+  const host = d.filesystems.some((f) => f.readOnly) ? mountHostFor(ctx, d) : undefined;
+  if (!host) return;
+  for (const f of d.filesystems) if (f.readOnly) await ensureReadOnlyView(host, f.source);
 }
 
 /** After a domain is gone: unmount its read-only views that no other defined domain uses. */
-async function releaseViews(ctx: Context, v: Virsh, d: Pick<DomainInputs, "uri" | "filesystems">) {
-  const views = v.local ? d.filesystems.filter((f) => f.readOnly).map((f) => readOnlyView(f.source)) : [];
-  if (views.length === 0) return;
-  const inUse = new Set<string>();
-  for (const name of await v.names(["list", "--all", "--name"])) {
-    const xml = await v.dumpOrNull(["dumpxml", "--inactive", name]);
-    if (xml !== null) for (const f of parseDomainXml(xml).filesystems) inUse.add(f.source);
-  }
-  await releaseReadOnlyViews(ctx.run, views, inUse);
+async function releaseViews(ctx: Context, v: Virsh, d: Pick<DomainInputs, "uri" | "ssh" | "filesystems">) {
+  const host = d.filesystems.some((f) => f.readOnly) ? mountHostFor(ctx, d) : undefined;
+  const views = host ? d.filesystems.filter((f) => f.readOnly).map((f) => readOnlyView(f.source)) : [];
+  if (!host || views.length === 0) return;
+  await withViewLock(async () => {
+    const inUse = new Set<string>();
+    for (const name of await v.names(["list", "--all", "--name"])) {
+      const xml = await v.dumpOrNull(["dumpxml", "--inactive", name]);
+      if (xml !== null) for (const f of parseDomainXml(xml).filesystems) inUse.add(f.source);
+    }
+    await releaseReadOnlyViews(host, views, inUse);
+  });
 }
 
 /** MACs: as given, else the ones libvirt generated earlier (so a redefinition keeps them). */
@@ -554,7 +580,7 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
   async preflight(ctx, d) {
     const failures: { property: string; reason: string }[] = [];
     if (!known(d.uri)) return failures;
-    const v = virshFor(ctx, d.uri);
+    const v = virshFor(ctx, d.uri, d.ssh);
     if (known(d.name)) {
       const other = declaredBy("domain", d.uri, d.name);
       const existing = await v.dumpOrNull(["dumpxml", "--inactive", d.name]);
@@ -614,7 +640,7 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
     if (d.replaces.length > 0) return d;
     // What changed behind our back since the last refresh (a plain `up` reads nothing): a domain
     // that is gone is made again; a stopped one, or one missing its boot copies, is repaired.
-    const v = virshFor(ctx, olds.uri);
+    const v = virshFor(ctx, olds.uri, olds.ssh);
     const state = await domState(v, id);
     if (state === null) {
       ctx.log.warn(`domain ${olds.name} no longer exists: it will be created again`);
@@ -632,7 +658,25 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
   },
 
   async create(ctx, d) {
-    const v = virshFor(ctx, d.uri);
+    const v = virshFor(ctx, d.uri, d.ssh);
+    if (!v.local) {
+      // The files it names must be on that host (its closure copied there): say so now, not at start.
+      const needed = neededFiles(d);
+      const missing = await missingOnHost(
+        ctx,
+        d.uri,
+        d.ssh,
+        needed.map((f) => f.path),
+      );
+      if (missing && missing.length > 0)
+        throw new Error(
+          missingFilesMessage(
+            d.name,
+            d.uri,
+            needed.filter((f) => missing.includes(f.path)),
+          ),
+        );
+    }
     await removeInterruptedCreate(ctx, v, d);
     const domainType = await chooseType(ctx, v, d);
     const uuid = randomUUID();
@@ -646,7 +690,7 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
   },
 
   async read(ctx, id, s) {
-    const v = virshFor(ctx, s.uri);
+    const v = virshFor(ctx, s.uri, s.ssh);
     const r = await liveState(v, id);
     if (!r) {
       // Undefined behind our back: the files (and views) this resource made for it go with it.
@@ -718,7 +762,7 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
   },
 
   async update(ctx, id, olds, d) {
-    const v = virshFor(ctx, d.uri);
+    const v = virshFor(ctx, d.uri, d.ssh);
     if (v.local) restoreBootCopies(ctx, olds, d);
     await ensureViews(ctx, d);
     let ipAddress = olds.ipAddress;
@@ -782,7 +826,7 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
   },
 
   async delete(ctx, id, s) {
-    const v = virshFor(ctx, s.uri);
+    const v = virshFor(ctx, s.uri, s.ssh);
     if ((await v.dumpOrNull(["dominfo", id])) !== null) {
       await v.attempt(["destroy", id]);
       // --nvram: the UEFI variable store libvirt made for it; --managed-save: a saved state.
@@ -792,8 +836,10 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
     if (v.local) {
       removeFiles(s.createdFiles ?? []);
       if (s.consoleLogCreated && s.consoleLogPath) rmSync(s.consoleLogPath, { force: true });
-    } else if (s.consoleLogCreated) {
-      ctx.log.warn(`console log ${s.consoleLogPath} stays on the remote host`);
+    } else if (s.consoleLogCreated && s.consoleLogPath) {
+      const run = sshRunner(ctx.run, s.uri, s.ssh);
+      if (run) await run("rm", ["-f", s.consoleLogPath]);
+      else ctx.log.warn(`console log ${s.consoleLogPath} stays on the remote host`);
     }
   },
 };
@@ -827,16 +873,22 @@ async function createDomain(
   domainType: "kvm" | "qemu",
 ): Promise<{ id: string; state: DomainState }> {
   const consoleLog = d.consoleLog ?? defaultConsoleLog(d.name);
-  const consoleLogCreated = v.local && !existsSync(consoleLog);
+  // Whether this domain makes its console log (then removed with it), also on an ssh host.
+  const consoleLogCreated = v.local
+    ? !existsSync(consoleLog)
+    : ((await missingOnHost(ctx, d.uri, d.ssh, [consoleLog])) ?? []).length > 0;
   const { boot: effectiveBoot, created } = prepareBoot(ctx, v, d, uuid);
   let defined = false;
   try {
-    await ensureViews(ctx, d);
-    await v.withXml(
-      "define",
-      domainXml(specOf(d, { uuid, domainType, consoleLog, boot: effectiveBoot, macs: [], urn: ctx.urn })),
-    );
-    defined = true;
+    // Views and definition together: a concurrent release then sees this domain using them.
+    await withViewLock(async () => {
+      await ensureViews(ctx, d);
+      await v.withXml(
+        "define",
+        domainXml(specOf(d, { uuid, domainType, consoleLog, boot: effectiveBoot, macs: [], urn: ctx.urn })),
+      );
+      defined = true;
+    });
     if (d.autostart) await v.exec(["autostart", uuid]);
     const ipAddress = d.running ? await start(ctx, v, uuid, d) : "";
     const r = await liveState(v, uuid);

@@ -6,6 +6,7 @@ import { type Context, type Diff, type ResourceDefinition, stable } from "../res
 import { declaredDiff, declareResource, type StateOf } from "../schema/declare";
 import { declare, known } from "./declared";
 import { ipv4, objectName, uriInput } from "./schema";
+import { sshInput } from "./ssh-connection";
 import { type Virsh, virshFor } from "./virsh";
 import { attr, buildXml, child, children, parseXml, text } from "./xml";
 
@@ -70,6 +71,7 @@ export const networkInputs = z
       .optional()
       .meta({ description: "DNS domain of the guests.", ...replace }),
     autostart: z.boolean().default(true).meta({ description: "Start the network with libvirtd." }),
+    ssh: sshInput,
   })
   .superRefine((v, ctx) => {
     if (v.existing) {
@@ -221,6 +223,7 @@ function toState(
     ...(inputs.domain !== undefined ? { domain: inputs.domain } : {}),
     ...described,
     autostart: inputs.existing ? inputs.autostart : r.autostart,
+    ...(inputs.ssh !== undefined ? { ssh: inputs.ssh } : {}),
     uuid: live.uuid,
     bridgeName: live.bridgeName,
     active: r.active,
@@ -234,7 +237,7 @@ export const networkDefinition: ResourceDefinition<NetworkInputs, NetworkState> 
   async preflight(ctx: Context, news: NetworkInputs) {
     if (!known(news.uri, news.name)) return [];
     if (news.existing) {
-      const v = virshFor(ctx, news.uri);
+      const v = virshFor(ctx, news.uri, news.ssh);
       if ((await v.dumpOrNull(["net-dumpxml", news.name])) === null)
         return [
           {
@@ -251,7 +254,7 @@ export const networkDefinition: ResourceDefinition<NetworkInputs, NetworkState> 
     const d = declaredDiff(networkDeclaration, olds, news);
     if (d.replaces.length > 0) return d;
     // Changed behind our back with no refresh since: gone (made again) or stopped (started).
-    const r = await readLive(virshFor(ctx, olds.uri), id);
+    const r = await readLive(virshFor(ctx, olds.uri, olds.ssh), id);
     if (!r) {
       if (news.existing) throw new Error(`name: the network ${news.name} no longer exists on ${news.uri}`);
       return { changes: true, replaces: ["name"] };
@@ -260,7 +263,7 @@ export const networkDefinition: ResourceDefinition<NetworkInputs, NetworkState> 
   },
 
   async create(ctx, news) {
-    const v = virshFor(ctx, news.uri);
+    const v = virshFor(ctx, news.uri, news.ssh);
     if (news.existing) {
       const r = await readLive(v, news.name);
       if (!r) throw new Error(`name: no libvirt network named ${JSON.stringify(news.name)} on ${news.uri}`);
@@ -296,12 +299,12 @@ export const networkDefinition: ResourceDefinition<NetworkInputs, NetworkState> 
   },
 
   async read(ctx, id, state) {
-    const r = await readLive(virshFor(ctx, state.uri), id);
+    const r = await readLive(virshFor(ctx, state.uri, state.ssh), id);
     return r ? { id, state: toState(state, r, state.created) } : null;
   },
 
   async update(ctx, id, olds, news) {
-    const v = virshFor(ctx, news.uri);
+    const v = virshFor(ctx, news.uri, news.ssh);
     if (!news.existing && !(await readLive(v, id))?.active) {
       ctx.log.warn(`network ${news.name} is not active: starting it`);
       await v.exec(["net-start", id]);
@@ -315,7 +318,7 @@ export const networkDefinition: ResourceDefinition<NetworkInputs, NetworkState> 
 
   async delete(ctx, id, state) {
     if (!state.created) return; // adopted: never ours to delete
-    const v = virshFor(ctx, state.uri);
+    const v = virshFor(ctx, state.uri, state.ssh);
     if ((await v.dumpOrNull(["net-dumpxml", id])) === null) return;
     await v.attempt(["net-destroy", id]);
     await v.exec(["net-undefine", id]);

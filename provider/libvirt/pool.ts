@@ -6,6 +6,7 @@ import type { Context, Diff, ResourceDefinition } from "../resource";
 import { declaredDiff, declareResource, type StateOf } from "../schema/declare";
 import { declare, known } from "./declared";
 import { absolutePath, objectName, uriInput } from "./schema";
+import { sshInput } from "./ssh-connection";
 import { type Virsh, virshFor } from "./virsh";
 import { attr, buildXml, child, parseXml, text } from "./xml";
 
@@ -31,6 +32,7 @@ export const poolInputs = z
     forceDelete: z.boolean().default(false).meta({
       description: "On delete, delete the volumes still in the pool (overlays first) instead of failing.",
     }),
+    ssh: sshInput,
   })
   .superRefine((v, ctx) => {
     if (!v.existing && v.path === undefined)
@@ -89,7 +91,7 @@ export const poolDefinition: ResourceDefinition<PoolInputs, PoolState> = {
 
   async preflight(ctx: Context, news: PoolInputs) {
     if (!known(news.uri, news.name)) return [];
-    const v = virshFor(ctx, news.uri);
+    const v = virshFor(ctx, news.uri, news.ssh);
     if (news.existing) {
       if ((await v.dumpOrNull(["pool-dumpxml", news.name])) === null)
         return [
@@ -107,7 +109,7 @@ export const poolDefinition: ResourceDefinition<PoolInputs, PoolState> = {
     const d = declaredDiff(poolDeclaration, olds, news);
     if (d.changes || news.existing) return d;
     // Changed behind our back with no refresh since: gone (create it again) or broken (repair).
-    const v = virshFor(ctx, olds.uri);
+    const v = virshFor(ctx, olds.uri, olds.ssh);
     if ((await v.dumpOrNull(["pool-dumpxml", id])) === null) return { changes: true, replaces: ["name"] };
     const running = (await v.info(["pool-info", id]))?.State === "running";
     const dirOk = !running || !v.local || existsSync(String(olds.targetPath));
@@ -115,7 +117,7 @@ export const poolDefinition: ResourceDefinition<PoolInputs, PoolState> = {
   },
 
   async create(ctx, news) {
-    const v = virshFor(ctx, news.uri);
+    const v = virshFor(ctx, news.uri, news.ssh);
     if (news.existing) {
       const r = await readLive(v, news.name);
       if (!r)
@@ -167,7 +169,7 @@ export const poolDefinition: ResourceDefinition<PoolInputs, PoolState> = {
   },
 
   async read(ctx, id, state) {
-    const v = virshFor(ctx, state.uri);
+    const v = virshFor(ctx, state.uri, state.ssh);
     const health = await poolHealth(v, id, { start: false });
     if (!health.r) return null;
     if (!health.usable) ctx.log.warn(`storage pool ${state.name}: ${health.problem}`);
@@ -179,7 +181,7 @@ export const poolDefinition: ResourceDefinition<PoolInputs, PoolState> = {
   },
 
   async update(ctx, id, olds, news) {
-    const v = virshFor(ctx, news.uri);
+    const v = virshFor(ctx, news.uri, news.ssh);
     let createdDir = olds.createdDir;
     if (!news.existing) {
       const health = await poolHealth(v, id, { start: false });
@@ -204,7 +206,7 @@ export const poolDefinition: ResourceDefinition<PoolInputs, PoolState> = {
 
   async delete(ctx, id, state) {
     if (state.existing) return; // adopted: not ours
-    const v = virshFor(ctx, state.uri);
+    const v = virshFor(ctx, state.uri, state.ssh);
     if ((await v.dumpOrNull(["pool-dumpxml", id])) === null) return;
     const health = await poolHealth(v, id, { start: true });
     // The pool's own volumes were deleted by their Volume resources before this runs: what is
@@ -302,6 +304,7 @@ function toState(
     existing: inputs.existing,
     autostart: inputs.existing ? inputs.autostart : r.autostart,
     forceDelete: inputs.forceDelete,
+    ...(inputs.ssh !== undefined ? { ssh: inputs.ssh } : {}),
     uuid: r.live.uuid,
     targetPath: r.live.targetPath,
     active: r.active,

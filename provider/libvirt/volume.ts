@@ -17,6 +17,7 @@ import { listVolumePaths } from "./pool";
 import { withPoolLock } from "./pool-lock";
 import { imageInfo } from "./qemu-img";
 import { absolutePath, objectName, size, uriInput, volumeFormat } from "./schema";
+import { sshInput } from "./ssh-connection";
 import { libvirtBytes } from "./units";
 import { type Virsh, virshFor } from "./virsh";
 import { attr, buildXml, child, parseXml, text } from "./xml";
@@ -78,6 +79,7 @@ export const volumeInputs = z
         "Empty volumes: default qcow2. Overlays are always qcow2. Uploads: detected when not given.",
       ...replace,
     }),
+    ssh: sshInput,
   })
   .superRefine((v, ctx) => {
     const kinds = [v.source !== undefined, v.backingVolume !== undefined].filter(Boolean).length;
@@ -236,6 +238,7 @@ function toState(news: VolumeInputs, name: string, live: VolumeLive, created: bo
     ...(news.size !== undefined ? { size: news.size } : {}),
     ...(news.format !== undefined ? { format: news.format } : {}),
     kind: volumeKind(news),
+    ...(news.ssh !== undefined ? { ssh: news.ssh } : {}),
     path: live.path,
     capacity: live.capacity,
     allocation: live.allocation,
@@ -252,7 +255,7 @@ export const volumeDefinition: ResourceDefinition<VolumeInputs, VolumeState> = {
   async preflight(ctx: Context, news: VolumeInputs) {
     const failures: { property: string; reason: string }[] = [];
     if (!known(news.uri)) return failures;
-    const v = virshFor(ctx, news.uri);
+    const v = virshFor(ctx, news.uri, news.ssh);
     const poolKnown =
       !known(news.pool) ||
       declaredBy("pool", news.uri, news.pool) !== undefined ||
@@ -313,7 +316,10 @@ export const volumeDefinition: ResourceDefinition<VolumeInputs, VolumeState> = {
       d.changes = true;
     }
     // Gone behind our back (and no refresh since): recreate it.
-    if (!d.changes && (await virshFor(ctx, olds.uri).dumpOrNull(["vol-dumpxml", olds.path])) === null) {
+    if (
+      !d.changes &&
+      (await virshFor(ctx, olds.uri, olds.ssh).dumpOrNull(["vol-dumpxml", olds.path])) === null
+    ) {
       ctx.log.warn(`volume ${olds.path} no longer exists: it will be created again`);
       return { changes: true, replaces: ["name"] };
     }
@@ -325,7 +331,7 @@ export const volumeDefinition: ResourceDefinition<VolumeInputs, VolumeState> = {
   },
 
   async read(ctx, id, state) {
-    const v = virshFor(ctx, state.uri);
+    const v = virshFor(ctx, state.uri, state.ssh);
     // The pool's cached view may predate an out-of-band change of its directory.
     await withPoolLock(state.uri, state.pool, () => v.attempt(["pool-refresh", state.pool]));
     const xml = await v.dumpOrNull(["vol-dumpxml", id]);
@@ -350,7 +356,7 @@ export const volumeDefinition: ResourceDefinition<VolumeInputs, VolumeState> = {
 
   async update(ctx, id, olds, news) {
     return await withPoolLock(news.uri, news.pool, async () => {
-      const v = virshFor(ctx, news.uri);
+      const v = virshFor(ctx, news.uri, news.ssh);
       if (news.size !== undefined && olds.size !== news.size) {
         ctx.log.info(`growing ${olds.path} to ${news.size} bytes`);
         await v.exec(["vol-resize", id, String(news.size)]);
@@ -364,7 +370,7 @@ export const volumeDefinition: ResourceDefinition<VolumeInputs, VolumeState> = {
   async delete(ctx, id, state) {
     if (!state.created) return; // found, not made: shared content-addressed base of someone else
     await withPoolLock(state.uri, state.pool, async () => {
-      const v = virshFor(ctx, state.uri);
+      const v = virshFor(ctx, state.uri, state.ssh);
       if ((await v.dumpOrNull(["vol-dumpxml", id])) === null) return;
       const users = await overlaysOf(v, state.path);
       if (users.length > 0) {
@@ -388,7 +394,7 @@ export function sameShape(live: VolumeLive, spec: VolumeSpec): boolean {
 }
 
 async function createVolume(ctx: Context, news: VolumeInputs) {
-  const v = virshFor(ctx, news.uri);
+  const v = virshFor(ctx, news.uri, news.ssh);
   const kind = volumeKind(news);
   if (kind === "upload") return await upload(ctx, v, news);
   const name = news.name as string;

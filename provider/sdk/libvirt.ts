@@ -11,6 +11,7 @@ import {
 } from "../libvirt/domain";
 import { networkDeclaration } from "../libvirt/network";
 import { poolDeclaration } from "../libvirt/pool";
+import type { libvirtSsh } from "../libvirt/ssh-connection";
 import { volumeDeclaration } from "../libvirt/volume";
 import { type ObjectArgs, type ResourceArgs, resourceClass } from "./resource-class";
 
@@ -31,3 +32,5 @@ export type DomainDiskArgs = ObjectArgs<typeof domainDisk>;
 export type DomainNicArgs = ObjectArgs<typeof domainNic>;
 export type DomainBootArgs = ObjectArgs<typeof domainBoot>;
 export type DomainFilesystemArgs = ObjectArgs<typeof domainFilesystem>;
+/** Key and known_hosts for a qemu+ssh:// `uri` (user, host and port stay in the URI). */
+export type LibvirtSshArgs = ObjectArgs<typeof libvirtSsh>;

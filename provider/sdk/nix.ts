@@ -2,6 +2,7 @@
 // declarations (provider/nix/*.ts).
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { addPathDeclaration } from "../nix/add-path";
 import { buildDeclaration } from "../nix/build";
 import { copyDeclaration } from "../nix/copy";
 import { type ResourceArgs, resourceClass } from "./resource-class";
@@ -21,6 +22,9 @@ export class Build extends resourceClass(buildDeclaration, {
  * secret too, e.g. config.requireSecret, so the program never holds it in plain).
  */
 export class Copy extends resourceClass(copyDeclaration) {}
+/** Adds a local file or folder to the Nix store (with a GC root), e.g. a kernel to copy to a host. */
+export class AddPath extends resourceClass(addPathDeclaration) {}
 
 export type BuildArgs = ResourceArgs<typeof Build>;
 export type CopyArgs = ResourceArgs<typeof Copy>;
+export type AddPathArgs = ResourceArgs<typeof AddPath>;

@@ -433,7 +433,8 @@ describe("nixlab:lab config", () => {
     expect(cfg).toMatchObject({
       uri: "qemu:///system",
       network: { name: "default" },
-      pool: { name: "nixlab", path: "/var/lib/nixlab/pool" },
+      // Per stack (outside the engine, Pulumi's stack name is "stack"): tests/hosts/hosts-config.test.ts.
+      pool: { name: "nixlab-stack", path: "/var/lib/nixlab/pools/stack", existing: false },
       guests: [{ name: "g", count: 1, vcpus: 2, memoryMiB: 2048, drives: [], shares: {} }],
     });
   });

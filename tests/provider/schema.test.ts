@@ -66,6 +66,7 @@ describe("the declarations", () => {
         "ipTimeoutSeconds",
         "restartOnUpdate",
         "shutdownTimeoutSeconds",
+        "ssh",
       ].sort(),
     );
     expect(keysOf(activationDeclaration)).toMatchObject({

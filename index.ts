@@ -11,7 +11,9 @@ export = async () => {
   const config = new pulumi.Config("nixlab");
   const lab = await Lab.create("lab", labConfigValue(config.get("lab")), undefined, {
     sshPrivateKey: config.getSecret("sshPrivateKey"),
+    // The private keys of the lab's ssh hosts, by host name: `pulumi config set --secret --path nixlab:hostKeys.<host>`.
+    hostKeys: config.getSecretObject<Record<string, string>>("hostKeys"),
   });
-  /** Per guest: IP address, SSH command, console log path, closure path; and the suite run's results. */
+  /** Per guest: IP address, SSH command, console log path, closure path, host; and the suite run's results. */
   return { guests: lab.guests };
 };

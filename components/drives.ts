@@ -1,7 +1,7 @@
 // Extra test drives (fstests scratch/test devices, NVMe namespaces for blktests): empty volumes in
 // a pool, attached as extra disks.
 import type * as pulumi from "@pulumi/pulumi";
-import { type DomainDiskArgs, Volume } from "../provider/sdk/libvirt";
+import { type DomainDiskArgs, type LibvirtSshArgs, Volume } from "../provider/sdk/libvirt";
 
 export interface DriveArgs {
   /** Volume name suffix; the volume is named <guest>-<name>. */
@@ -20,6 +20,7 @@ export function testDrives(
   pool: pulumi.Input<string>,
   uri: pulumi.Input<string>,
   parent: pulumi.Resource,
+  ssh?: pulumi.Input<LibvirtSshArgs>,
 ): { volumes: Volume[]; disks: pulumi.Input<DomainDiskArgs>[] } {
   const volumes = drives.map(
     (d) =>
@@ -31,6 +32,7 @@ export function testDrives(
           name: `${guest}-${d.name}.${d.format ?? "qcow2"}`,
           size: d.size,
           format: d.format ?? "qcow2",
+          ...(ssh ? { ssh } : {}),
         },
         { parent },
       ),

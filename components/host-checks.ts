@@ -191,7 +191,7 @@ function checkPaths(
     }
     for (const [tag, dir] of Object.entries(g.shares)) want(["guests", i, "shares", tag], dir, "directory");
   });
-  if (cfg.guests.some(needsPool) && local) {
+  if (cfg.guests.some(needsPool) && local && !cfg.pool.existing) {
     const kind = fx.pathKind(cfg.pool.path);
     if (kind === "file" || kind === "other") problem(["pool", "path"], `${cfg.pool.path} is not a directory`);
   }
@@ -293,7 +293,11 @@ async function checkNames(
 
   if (cfg.guests.some(needsPool)) {
     const pool = cfg.pool;
-    if (names.pools.includes(pool.name)) {
+    if (pool.existing) {
+      // Adopted: it must be there; whose it is, is the config's say.
+      if (!names.pools.includes(pool.name))
+        problem(["pool", "name"], `there is no libvirt storage pool named ${pool.name} ${on} to adopt`);
+    } else if (names.pools.includes(pool.name)) {
       const d = await dump(cfg.uri, fx, ["pool-dumpxml", pool.name]);
       // An inactive pool lists no volumes (the provider counts it as empty too).
       const vols = await fx.virsh(cfg.uri, ["vol-list", pool.name]);

@@ -1,11 +1,11 @@
 // The stack configuration of a nixlab Lab (Pulumi config key `nixlab:lab`), validated before any
 // resource is registered. One guest entry per test section, as kdevops lays out its hosts.
+import * as pulumi from "@pulumi/pulumi";
 import * as z from "zod";
-import { networkInputs } from "../provider/libvirt/network";
-import { ipv4 } from "../provider/libvirt/schema";
+import { checkHosts, labHost, labNetwork } from "./hosts-config";
 import { libvirtUri } from "./libvirt-uri";
-import { imagelessOwnTags, kernelParam, nixlabSpec, virtiofsTag } from "./spec";
-import { sshPublicKey } from "./ssh-public-key";
+import { imagelessOwnTags, kernelParam, nixlabSpec, sshPublicKey, virtiofsTag } from "./spec";
+import { stackObjectName, stackPool } from "./stack-names";
 import { guestSuite } from "./suite-config";
 import { suiteRunConfig, suiteRunDefaults } from "./suite-run-config";
 import { ConfigError, issueMessage } from "./validate";
@@ -57,8 +57,6 @@ const kernel = z.union([
 export const needsPool = (g: { backend: string; drives: unknown[] }): boolean =>
   g.backend === "libvirt" || g.drives.length > 0;
 
-const defaultPool = { name: "nixlab", path: "/var/lib/nixlab/pool" };
-
 type Ctx = z.core.$RefinementCtx<unknown>;
 
 /** shares and extraKernelParams exist only for imageless guests; share tags must meet the system's. */
@@ -88,7 +86,7 @@ function checkBackendFields(
     return;
   }
   for (const tag of Object.keys(g.shares))
-    if ((imagelessOwnTags as readonly string[]).includes(tag))
+    if (imagelessOwnTags().includes(tag))
       ctx.addIssue({
         code: "custom",
         path: ["shares", tag],
@@ -104,7 +102,7 @@ function checkBackendFields(
       .filter(([tag]) => virtiofsTag.safeParse(tag).success),
   );
   for (const [tag, mp] of wanted)
-    if (!(tag in g.shares) && !(imagelessOwnTags as readonly string[]).includes(tag))
+    if (!(tag in g.shares) && !imagelessOwnTags().includes(tag))
       ctx.addIssue({
         code: "custom",
         path: ["shares"],
@@ -162,6 +160,8 @@ export const guest = z
     extraKernelParams: z.array(kernelParam).default([]),
     /** The test suite this guest runs, and the section (fstests) or options it runs with. */
     suite: guestSuite.optional(),
+    /** The host (of `hosts`) this guest runs on; default: placed where there is room. */
+    host: name.optional(),
   })
   .strict()
   .superRefine((g, ctx) => {
@@ -195,37 +195,24 @@ export const guest = z
 export const labConfig = z
   .object({
     uri: libvirtUri.default("qemu:///system"),
-    /** For libvirt guests' disks and every guest's drives (default: nixlab at /var/lib/nixlab/pool). */
+    /**
+     * For libvirt guests' disks and every guest's drives. Default: nixlab-<stack> in
+     * /var/lib/nixlab/pools/<stack>, made by this stack; `existing: true` adopts a pool by name.
+     */
     pool: z
-      .object({ name: name.default(defaultPool.name), path: absolute.default(defaultPool.path) })
+      .object({ name: name.optional(), path: absolute.optional(), existing: z.boolean().default(false) })
       .strict()
+      .superRefine((p, ctx) => {
+        if (p.existing && p.name === undefined)
+          ctx.addIssue({ code: "custom", path: ["name"], message: "is required to adopt an existing pool" });
+        if (p.existing && p.path !== undefined)
+          ctx.addIssue({ code: "custom", path: ["path"], message: "cannot be set for an existing pool" });
+      })
       .optional(),
-    network: z
-      .object({
-        name: name.default("default"),
-        /** Create it (NAT) with this host address/prefix, e.g. 192.168.150.1/24; else use an existing one. */
-        address: z
-          .string()
-          .regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, "must be an IPv4 address/prefix")
-          .optional(),
-        /** The DHCP range of a created network (default: the largest run beside the host address). */
-        dhcp: z.object({ start: ipv4, end: ipv4 }).strict().optional(),
-      })
-      .strict()
-      .superRefine((n, ctx) => {
-        if (n.dhcp && !n.address)
-          ctx.addIssue({
-            code: "custom",
-            path: ["dhcp"],
-            message: "only applies with address (a created network)",
-          });
-        if (!n.dhcp || !n.address) return;
-        // The same rules the Network resource checks, here so that they fail before anything is made.
-        const r = networkInputs.safeParse({ name: n.name, address: n.address, dhcp: n.dhcp });
-        for (const issue of r.success ? [] : r.error.issues)
-          ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
-      })
-      .default({ name: "default" }),
+    /** Default: libvirt's `default` network; with `address`, a NAT network nixlab-<stack> this stack makes. */
+    network: labNetwork.default({}),
+    /** The machines the guests run on (default: the one `uri` names), each with its capacity. */
+    hosts: z.array(labHost).min(1, "must list at least one host (or leave hosts out)").optional(),
     /** The nixlab flake spec guests are built with (default: this repository's nix/). */
     nixlab: z.string().optional(),
     nixpkgs: z.string().optional(),
@@ -266,8 +253,33 @@ export const labConfig = z
         path: ["pool"],
         message: "no guest uses a pool (libvirt guests and guests with drives do)",
       });
+    const hosts = lab.hosts ?? [];
+    checkHosts(hosts, (path, message) => ctx.addIssue({ code: "custom", path, message }));
+    lab.guests.forEach((g, i) => {
+      if (g.host === undefined) return;
+      if (lab.hosts === undefined)
+        ctx.addIssue({ code: "custom", path: ["guests", i, "host"], message: "only applies with hosts" });
+      else if (!hosts.some((h) => h.name === g.host))
+        ctx.addIssue({
+          code: "custom",
+          path: ["guests", i, "host"],
+          message: `names no host in hosts (${hosts.map((h) => h.name).join(", ")})`,
+        });
+    });
   })
-  .transform((lab) => ({ ...lab, pool: lab.pool ?? defaultPool }));
+  // Per-stack names (stack-names.ts), so that two stacks on one host never share a pool or network.
+  .transform((lab) => {
+    const stack = pulumi.getStack();
+    const pool = lab.pool?.existing
+      ? { name: lab.pool.name as string, path: "", existing: true }
+      : { ...stackPool(stack), ...lab.pool, existing: false };
+    const named = <N extends { name?: string | undefined; address?: string | undefined }>(n: N) => ({
+      ...n,
+      name: n.name ?? (n.address ? stackObjectName(stack) : "default"),
+    });
+    const hosts = lab.hosts?.map((h) => ({ ...h, network: h.network ? named(h.network) : undefined }));
+    return { ...lab, pool, network: named(lab.network), hosts };
+  });
 
 export type LabConfig = z.output<typeof labConfig>;
 export type GuestConfig = z.output<typeof guest>;

@@ -1,13 +1,17 @@
 // Lab: the whole test bed from one config object — a network, a pool, and one guest per test
-// section (imageless or libvirt), each built from its closure; and, unless the stack opts out
-// (suiteRun.enabled: false), a SuiteRun for every guest with a `suite`.
+// section (imageless or libvirt), each built from its closure; with `hosts`, spread over several
+// machines (lab-hosts.ts: placement; host-store.ts: closures and kernels copied to each); and,
+// unless the stack opts out (suiteRun.enabled: false), a SuiteRun for every guest with a `suite`.
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { Network, Pool } from "../provider/sdk/libvirt";
-import { checkHost } from "./host-checks";
+import { type LibvirtSshArgs, Network, Pool } from "../provider/sdk/libvirt";
+import { ControllerHost } from "./controller-host";
+import { type GuestHost, HostStore, LocalStore } from "./host-store";
 import { ImagelessGuest } from "./imageless-guest";
-import { type GuestConfig, type LabConfig, labConfig } from "./lab-config";
+import { type GuestConfig, type LabConfig, labConfig, needsPool } from "./lab-config";
+import { checkLabHosts } from "./lab-host-checks";
+import { type PlannedHost, placeInstances, planHosts, previousPlacement } from "./lab-hosts";
 import { LibvirtGuest } from "./libvirt-guest";
 import { readRecordedObjects } from "./libvirt-ownership";
 import { cacheDir, hostCachedKernel, repositoryRoot } from "./locations";
@@ -23,6 +27,8 @@ export interface GuestOutputs {
   sshCommand: pulumi.Output<string>;
   consoleLog: pulumi.Output<string>;
   closurePath: pulumi.Output<string>;
+  /** The host it runs on (a name of `hosts`; without hosts, "local" or the uri's host). */
+  host: pulumi.Output<string>;
   /** How the guest's suite run went (guests with a suite, unless suite runs are off). */
   suite?: {
     outcome: pulumi.Output<string>;
@@ -37,6 +43,8 @@ export interface GuestOutputs {
 export interface LabSecrets {
   /** `nixlab:sshPrivateKey`: root's key on the guests, for the suite runs. */
   sshPrivateKey?: pulumi.Input<string> | undefined;
+  /** `nixlab:hostKeys`: the private key of each ssh host, by host name. */
+  hostKeys?: pulumi.Output<Record<string, string> | undefined> | undefined;
 }
 
 /**
@@ -49,6 +57,32 @@ export function demoKeyParams(keys: readonly string[]): string[] {
 
 /** Room for keys on x86's 2048-byte kernel command line, beside the fixture's own parameters. */
 const demoKeyRoom = 1500;
+
+/** What Lab.create decided before any resource is registered. */
+interface LabPlan {
+  hosts: PlannedHost[];
+  placement: Record<string, string>;
+  /** Hosts that have a key in nixlab:hostKeys. */
+  keyed: Set<string>;
+  hostKeys?: pulumi.Output<Record<string, string> | undefined> | undefined;
+}
+
+const outputValue = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
+
+/** nixlab:hostKeys: every key names an ssh host and holds a private key (values are never shown). */
+function checkHostKeys(cfg: LabConfig, keys: Record<string, string> | undefined): string[] {
+  const problems: string[] = [];
+  for (const [host, key] of Object.entries(keys ?? {})) {
+    const h = cfg.hosts?.find((x) => x.name === host);
+    if (!h?.ssh)
+      problems.push(
+        `nixlab:hostKeys.${host}: names no host with ssh in nixlab:lab.hosts (${(cfg.hosts ?? []).flatMap((x) => (x.ssh ? [x.name] : [])).join(", ") || "none"})`,
+      );
+    else if (typeof key !== "string" || !/^-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.trim()))
+      problems.push(`nixlab:hostKeys.${host}: must be a private key (OpenSSH or PEM), set with --secret`);
+  }
+  return problems;
+}
 
 /** Instance names of a guest entry: the name itself, or name-1 … name-N. */
 export const instanceNames = (g: Pick<GuestConfig, "name" | "count">): string[] =>
@@ -125,18 +159,41 @@ export class Lab extends pulumi.ComponentResource {
     secrets: LabSecrets = {},
   ): Promise<Lab> {
     const cfg = validate(labConfig, config, "nixlab:lab");
+    const keys = secrets.hostKeys ? await outputValue(secrets.hostKeys) : undefined;
+    const keyProblems = checkHostKeys(cfg, keys);
+    if (keyProblems.length > 0) throw new ConfigError("nixlab:hostKeys", keyProblems);
     const stack = pulumi.getStack();
     const recorded = await readRecordedObjects(stack);
-    const host = await checkHost(cfg, { stack, project: pulumi.getProject(), recorded });
+    const hosts = planHosts(cfg);
+    // Placement before anything is registered: guests that do not fit fail here.
+    const placement = placeInstances(cfg, hosts, previousPlacement(recorded, hosts), (w) =>
+      pulumi.log.warn(w),
+    );
+    const unreachable = suitesOnSshHosts(cfg, hosts, placement);
+    if (unreachable.length > 0) throw new ConfigError("nixlab:lab", unreachable);
+    const host = await checkLabHosts(
+      cfg,
+      hosts,
+      placement,
+      { stack, project: pulumi.getProject(), recorded },
+      (h) => keys?.[h],
+    );
     for (const w of host.warnings) pulumi.log.warn(w);
     for (const s of host.skipped) pulumi.log.info(s);
     if (host.problems.length > 0) throw new ConfigError("nixlab:lab", host.problems);
-    return new Lab(name, cfg, opts, secrets);
+    return new Lab(
+      name,
+      cfg,
+      { hosts, placement, keyed: new Set(Object.keys(keys ?? {})), hostKeys: secrets.hostKeys },
+      opts,
+      secrets,
+    );
   }
 
   private constructor(
     name: string,
     cfg: LabConfig,
+    plan: LabPlan,
     opts?: pulumi.ComponentResourceOptions,
     secrets: LabSecrets = {},
   ) {
@@ -152,24 +209,17 @@ export class Lab extends pulumi.ComponentResource {
     }
     super("nixlab:components:Lab", name, {}, opts);
     this.config = cfg;
-    const uri = cfg.uri;
-
-    const network = new Network(
-      `${name}-network`,
-      cfg.network.address
-        ? {
-            uri,
-            name: cfg.network.name,
-            address: cfg.network.address,
-            ...(cfg.network.dhcp ? { dhcp: cfg.network.dhcp } : {}),
-          }
-        : { uri, name: cfg.network.name, existing: true },
-      { parent: this },
-    );
-    const needsPool = cfg.guests.some((g) => g.backend === "libvirt" || g.drives.length > 0);
-    const pool = needsPool
-      ? new Pool(`${name}-pool`, { uri, name: cfg.pool.name, path: cfg.pool.path }, { parent: this })
-      : undefined;
+    const onHost = new Map<string, HostResources>();
+    const localStore = new LocalStore(name, this);
+    for (const h of plan.hosts) {
+      const instances = cfg.guests.flatMap((g) =>
+        instanceNames(g)
+          .filter((n) => plan.placement[n] === h.name)
+          .map(() => g),
+      );
+      if (instances.length === 0) continue;
+      onHost.set(h.name, this.hostResources(name, cfg, h, plan, instances.some(needsPool), localStore));
+    }
 
     for (const [i, g] of cfg.guests.entries()) {
       const source = sources[i] as ReturnType<typeof closureSource>;
@@ -178,18 +228,31 @@ export class Lab extends pulumi.ComponentResource {
         { source, ...(source.imageless !== undefined ? { imageless: source.imageless } : {}) },
         { parent: this },
       );
-      const image =
-        g.backend === "libvirt" && pool
-          ? new Qcow2Image(g.name, { closure, pool: pool.name, uri }, { parent: this })
-          : undefined;
+      // A libvirt guest's image: uploaded once into the pool of each host its instances are on.
+      const images = new Map<string, Qcow2Image>();
+      const imageOn = (h: HostResources): Qcow2Image | undefined => {
+        if (g.backend !== "libvirt" || !h.pool) return undefined;
+        let image = images.get(h.host.name);
+        if (!image) {
+          image = new Qcow2Image(
+            cfg.hosts ? `${g.name}-${h.host.name}` : g.name,
+            { closure, pool: h.pool.name, uri: h.host.uri, ...(h.host.ssh ? { ssh: h.host.ssh } : {}) },
+            { parent: this, ...(h.host.dependsOn ? { dependsOn: h.host.dependsOn } : {}) },
+          );
+          images.set(h.host.name, image);
+        }
+        return image;
+      };
       for (const instance of instanceNames(g)) {
+        const h = onHost.get(plan.placement[instance] as string) as HostResources;
+        const image = imageOn(h);
         const common = {
-          uri,
+          host: h.host,
           vcpus: g.vcpus,
           memoryMiB: g.memoryMiB,
-          network: network.name,
+          network: h.network.name,
           drives: g.drives,
-          ...(pool ? { pool: pool.name } : {}),
+          ...(h.pool ? { pool: h.pool.name } : {}),
         };
         const guest = image
           ? new LibvirtGuest(
@@ -202,6 +265,7 @@ export class Lab extends pulumi.ComponentResource {
               {
                 ...common,
                 closure,
+                copyKey: g.name,
                 kernel: g.kernel ?? { hostCache: true },
                 shares: g.shares,
                 extraKernelParams: [
@@ -216,6 +280,7 @@ export class Lab extends pulumi.ComponentResource {
           sshCommand: guest.sshCommand,
           consoleLog: guest.consoleLog,
           closurePath: closure.closurePath,
+          host: pulumi.output(h.host.name),
         };
         if (g.suite && runs) {
           const run = new SuiteRun(
@@ -246,6 +311,125 @@ export class Lab extends pulumi.ComponentResource {
     }
     this.registerOutputs({ guests: this.guests });
   }
+
+  /** A host's network, pool, store and (for a controller) its activation. */
+  private hostResources(
+    name: string,
+    cfg: LabConfig,
+    h: PlannedHost,
+    plan: LabPlan,
+    withPool: boolean,
+    localStore: LocalStore,
+  ): HostResources {
+    // Without hosts the names stay what they were (`lab-network`, `lab-pool`).
+    const prefix = cfg.hosts ? `${name}-${h.name}` : name;
+    const key =
+      h.ssh && plan.keyed.has(h.name) && plan.hostKeys
+        ? { privateKey: plan.hostKeys.apply((k) => k?.[h.name] ?? "") }
+        : {};
+    const settings = h.ssh
+      ? {
+          ...key,
+          ...(h.ssh.identityFile ? { identityFile: h.ssh.identityFile } : {}),
+          ...(h.ssh.knownHosts ? { knownHosts: h.ssh.knownHosts } : {}),
+          hostKeyChecking: h.ssh.hostKeyChecking,
+        }
+      : undefined;
+    const ssh: LibvirtSshArgs | undefined = settings;
+    const controller =
+      h.controller && h.ssh
+        ? new ControllerHost(
+            `${prefix}-controller`,
+            {
+              connection: { host: h.ssh.address, user: h.ssh.user, port: h.ssh.port, ...settings },
+              closure: new NixosClosure(
+                `${prefix}-controller`,
+                { source: { flake: h.controller.flake, attribute: h.controller.attribute } },
+                { parent: this },
+              ).closurePath,
+              ...(h.controller.confirmTimeoutSeconds
+                ? { confirmTimeoutSeconds: h.controller.confirmTimeoutSeconds }
+                : {}),
+              ...(h.controller.profile ? { profile: h.controller.profile } : {}),
+              ...(h.nixStore ? { nixStore: h.nixStore } : {}),
+            },
+            { parent: this },
+          )
+        : undefined;
+    const dependsOn = controller ? [controller] : undefined;
+    const after = { parent: this, ...(dependsOn ? { dependsOn } : {}) };
+    const uri = h.uri;
+    const withSsh = ssh ? { ssh } : {};
+    const network = new Network(
+      `${prefix}-network`,
+      h.network.address
+        ? {
+            uri,
+            name: h.network.name,
+            address: h.network.address,
+            ...(h.network.dhcp ? { dhcp: h.network.dhcp } : {}),
+            ...withSsh,
+          }
+        : { uri, name: h.network.name, existing: true, ...withSsh },
+      after,
+    );
+    const pool = withPool
+      ? new Pool(
+          `${prefix}-pool`,
+          h.pool.existing
+            ? { uri, name: h.pool.name, existing: true, ...withSsh }
+            : { uri, name: h.pool.name, path: h.pool.path, ...withSsh },
+          after,
+        )
+      : undefined;
+    const store =
+      h.nixStore && h.ssh
+        ? new HostStore(
+            {
+              host: h.name,
+              to: h.nixStore,
+              ssh: { port: h.ssh.port, ...settings },
+              ...(dependsOn ? { dependsOn } : {}),
+            },
+            name,
+            this,
+          )
+        : undefined;
+    const host: GuestHost = {
+      name: h.name,
+      uri,
+      ...withSsh,
+      ...(store ? { store, localStore } : {}),
+      ...(dependsOn ? { dependsOn } : {}),
+    };
+    return { host, network, ...(pool ? { pool } : {}) };
+  }
+}
+
+/** What the guests on one host use. */
+interface HostResources {
+  host: GuestHost;
+  network: Network;
+  pool?: Pool;
+}
+
+/**
+ * A suite run reaches its guest over SSH from this machine, at the guest's address on its host's
+ * network, which for a host reached over SSH is that host's NAT network: not reachable from here.
+ */
+function suitesOnSshHosts(cfg: LabConfig, hosts: PlannedHost[], placement: Record<string, string>): string[] {
+  if (!cfg.suiteRun.enabled) return [];
+  const remote = new Set(hosts.filter((h) => h.ssh).map((h) => h.name));
+  return cfg.guests.flatMap((g, i) =>
+    g.suite
+      ? instanceNames(g)
+          .filter((n) => remote.has(placement[n] as string))
+          .map(
+            (n) =>
+              `nixlab:lab.guests[${i}]: ${n} runs ${g.suite?.name} but is placed on ${placement[n]}, reached over SSH; suite runs reach their guests from this machine, which cannot reach a guest on that host's network: give the guest host: <this machine's host>, or turn suite runs off (suiteRun.enabled: false)`,
+          )
+      : [],
+  );
 }
 
 /**

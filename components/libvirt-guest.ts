@@ -3,11 +3,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Domain, Volume } from "../provider/sdk/libvirt";
 import { type DriveArgs, testDrives } from "./drives";
+import type { GuestHost } from "./host-store";
 import type { Qcow2Image } from "./qcow2-image";
 
 export interface LibvirtGuestArgs {
   image: Qcow2Image;
   uri?: pulumi.Input<string>;
+  /** The libvirt host (its uri and ssh settings; default: `uri`). Its image must be in its pool. */
+  host?: GuestHost;
   /** Pool for the overlay and drives (default: the image's pool). */
   pool?: pulumi.Input<string>;
   vcpus?: number;
@@ -29,7 +32,9 @@ export class LibvirtGuest extends pulumi.ComponentResource {
 
   constructor(name: string, args: LibvirtGuestArgs, opts?: pulumi.ComponentResourceOptions) {
     super("nixlab:components:LibvirtGuest", name, {}, opts);
-    const uri = args.uri ?? "qemu:///system";
+    const uri = args.host?.uri ?? args.uri ?? "qemu:///system";
+    const ssh = args.host?.ssh;
+    const after = args.host?.dependsOn ? { dependsOn: args.host.dependsOn } : {};
     const pool = args.pool ?? args.image.pool;
     this.rootDisk = new Volume(
       `${name}-root`,
@@ -41,10 +46,11 @@ export class LibvirtGuest extends pulumi.ComponentResource {
         backingPool: args.image.pool,
         format: "qcow2",
         ...(args.diskSize !== undefined ? { size: args.diskSize } : {}),
+        ...(ssh ? { ssh } : {}),
       },
-      { parent: this },
+      { parent: this, ...after },
     );
-    const { disks } = testDrives(name, args.drives ?? [], pool, uri, this);
+    const { disks } = testDrives(name, args.drives ?? [], pool, uri, this, ssh);
     this.domain = new Domain(
       name,
       {
@@ -55,8 +61,9 @@ export class LibvirtGuest extends pulumi.ComponentResource {
         disks: [{ pool, volume: this.rootDisk.name, format: "qcow2", bus: "virtio" }, ...disks],
         networkInterfaces: [{ network: args.network ?? "default" }],
         ipTimeoutSeconds: args.ipTimeoutSeconds ?? 600,
+        ...(ssh ? { ssh } : {}),
       },
-      { parent: this },
+      { parent: this, ...after },
     );
     this.ipAddress = this.domain.ipAddress;
     this.sshCommand = pulumi.interpolate`ssh ${args.sshUser ?? "root"}@${this.domain.ipAddress}`;

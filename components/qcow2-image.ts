@@ -3,7 +3,7 @@
 // hash), which guests then use through copy-on-write overlays.
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { Volume } from "../provider/sdk/libvirt";
+import { type LibvirtSshArgs, Volume } from "../provider/sdk/libvirt";
 import type { NixosClosure } from "./nixos-closure";
 
 export interface Qcow2ImageArgs {
@@ -11,6 +11,8 @@ export interface Qcow2ImageArgs {
   closure: NixosClosure;
   pool: pulumi.Input<string>;
   uri?: pulumi.Input<string>;
+  /** Key and known_hosts for a qemu+ssh:// uri (the upload streams over it). */
+  ssh?: pulumi.Input<LibvirtSshArgs>;
   /** The image file inside the build result (nixpkgs' make-disk-image: nixos.qcow2). */
   imageFile?: string;
 }
@@ -27,7 +29,13 @@ export class Qcow2Image extends pulumi.ComponentResource {
     this.imagePath = args.closure.closurePath.apply((p) => path.join(p, args.imageFile ?? "nixos.qcow2"));
     this.baseVolume = new Volume(
       name,
-      { uri: args.uri ?? "qemu:///system", pool: args.pool, source: this.imagePath, format: "qcow2" },
+      {
+        uri: args.uri ?? "qemu:///system",
+        pool: args.pool,
+        source: this.imagePath,
+        format: "qcow2",
+        ...(args.ssh ? { ssh: args.ssh } : {}),
+      },
       { parent: this },
     );
     this.volumeName = this.baseVolume.name;

@@ -2,6 +2,7 @@
 // as argument and reads the gRPC port from the first line of stdout, so nothing else may print
 // to stdout.
 import * as provider from "@pulumi/pulumi/provider";
+import { answerDiffsInDetail } from "./detailed-diff";
 import { connectEngine } from "./engine-log";
 import { sweepSshMaterial } from "./host/ssh";
 import { NixlabProvider } from "./plugin";
@@ -22,7 +23,9 @@ setInterval(() => {
     process.exit(1);
   }
 }, 1000).unref();
-provider.main(new NixlabProvider(providerVersion, definitions), args).catch((err: unknown) => {
+const nixlab = new NixlabProvider(providerVersion, definitions);
+answerDiffsInDetail(nixlab);
+provider.main(nixlab, args).catch((err: unknown) => {
   process.stderr.write(`nixlab provider failed to start: ${String(err)}\n`);
   process.exit(1);
 });

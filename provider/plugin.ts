@@ -1,10 +1,21 @@
 // The nixlab provider: dispatches the engine's CRUD calls to resource definitions by type
 // token, handling secrets (unwrap on the way in, re-mark on the way out), preview unknowns, and
-// input validation in Check so that bad input fails before anything is created.
+// input validation in Check so that bad input fails before anything is created. Its schema and
+// per-property diffs come from the resources' declarations.
 import type * as provider from "@pulumi/pulumi/provider";
+import { type DetailedDiffResult, toDiffResult } from "./detailed-diff";
 import { engineLogger } from "./engine-log";
 import { execaRunner, type Runner } from "./exec";
-import { type AnyResourceDefinition, type Context, FailedWithState, same, zodFailures } from "./resource";
+import {
+  type AnyResourceDefinition,
+  type Context,
+  type Diff,
+  FailedWithState,
+  same,
+  zodFailures,
+} from "./resource";
+import { keysOf, mayReplace } from "./schema/declare";
+import { packageSchema } from "./schema/package-schema";
 import { containsUnknown, isUnknown, unwrapSecrets, wrapSecrets } from "./secrets";
 
 type Props = Record<string, unknown>;
@@ -31,7 +42,16 @@ export class NixlabProvider implements provider.Provider {
     definitions: AnyResourceDefinition[],
     private readonly run: Runner = execaRunner,
   ) {
-    for (const d of definitions) this.types.set(d.token, d);
+    for (const d of definitions) this.types.set(d.declaration.token, d);
+  }
+
+  async getSchema(): Promise<string> {
+    return JSON.stringify(
+      packageSchema(
+        [...this.types.values()].map((d) => d.declaration),
+        this.version,
+      ),
+    );
   }
 
   private definition(urn: string): AnyResourceDefinition {
@@ -45,18 +65,17 @@ export class NixlabProvider implements provider.Provider {
     return { urn, name: nameOf(urn), log: engineLogger(urn), run: this.run };
   }
 
-  /** Unwrap secrets and parse inputs that Check already validated. */
-  /** Unwrap secrets; the keys to mark secret again are those that were, plus the type's secretInputs. */
+  /** Unwrap secrets; the keys to mark secret again are those that were, plus the declared secrets. */
   private unwrap(def: AnyResourceDefinition, raw: Props): { plain: unknown; secretKeys: Set<string> } {
     const { plain, secretKeys } = unwrapSecrets(raw);
-    for (const k of def.secretInputs ?? []) secretKeys.add(k);
+    for (const k of keysOf(def.declaration).secret) secretKeys.add(k);
     return { plain, secretKeys };
   }
 
   /** Unwrap secrets and parse inputs that Check already validated. */
   private parse(def: AnyResourceDefinition, raw: Props): { inputs: unknown; secretKeys: Set<string> } {
     const { plain, secretKeys } = this.unwrap(def, raw);
-    return { inputs: def.inputs.parse(plain), secretKeys };
+    return { inputs: def.declaration.inputs.parse(plain), secretKeys };
   }
 
   private outs(state: Props, secretKeys: Set<string>): Props {
@@ -76,7 +95,7 @@ export class NixlabProvider implements provider.Provider {
   async check(urn: string, _olds: Props, news: Props): Promise<provider.CheckResult> {
     const def = this.definition(urn);
     const { plain, secretKeys } = this.unwrap(def, news);
-    const parsed = def.inputs.safeParse(plain);
+    const parsed = def.declaration.inputs.safeParse(plain);
     if (!parsed.success) {
       const issues = parsed.error.issues.filter((i) => !pathIsUnknown(plain, i.path));
       const failures = zodFailures({ ...parsed.error, issues } as typeof parsed.error);
@@ -91,23 +110,28 @@ export class NixlabProvider implements provider.Provider {
     return { inputs: this.outs(parsed.data as Props, secretKeys) };
   }
 
-  async diff(id: string, urn: string, olds: Props, news: Props): Promise<provider.DiffResult> {
+  async diff(id: string, urn: string, olds: Props, news: Props): Promise<DetailedDiffResult> {
     const def = this.definition(urn);
     const { plain: oldState } = unwrapSecrets(olds);
     const { plain: newPlain } = unwrapSecrets(news);
+    const before = oldState as Props;
+    let d: Diff;
     if (containsUnknown(newPlain)) {
       // Not everything is known yet: whatever is unknown may change.
-      const changed = Object.keys(newPlain as Props).filter(
-        (k) => !same((newPlain as Props)[k], (oldState as Props)[k]),
-      );
-      return {
-        changes: changed.length > 0,
-        replaces: changed.filter((k) => def.replaceOnChanges.includes(k)),
-      };
+      const changed = Object.keys(newPlain as Props).filter((k) => !same((newPlain as Props)[k], before[k]));
+      const replaces = changed.filter((k) => mayReplace(def.declaration, k));
+      d = { changes: changed.length > 0, replaces, updates: changed.filter((k) => !replaces.includes(k)) };
+    } else {
+      const { inputs } = this.parse(def, news);
+      d = await def.diff(this.context(urn), id, before, inputs);
     }
-    const { inputs } = this.parse(def, news);
-    const d = await def.diff(this.context(urn), id, oldState as Props, inputs);
-    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace ?? false };
+    const result = toDiffResult(d, before, newPlain as Props, def.declaration.deleteBeforeReplace ?? false);
+    const why = Object.entries(result.detailedDiff)
+      .filter(([, kind]) => kind.endsWith("-replace"))
+      .map(([path]) => path);
+    if (why.length > 0)
+      this.context(urn).log.info(`replaced because ${why.join(", ")} cannot change in place`);
+    return result;
   }
 
   async create(urn: string, news: Props): Promise<provider.CreateResult> {

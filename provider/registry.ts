@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { activationResource } from "./host/activation";
 import { suiteRunResource } from "./host/suite-run";
 import { libvirtDefinitions } from "./libvirt";
+import { addPathResource } from "./nix/add-path";
 import { buildResource } from "./nix/build";
 import { copyResource } from "./nix/copy";
 import type { AnyResourceDefinition } from "./resource";
@@ -28,6 +29,7 @@ export const definitions: AnyResourceDefinition[] = [
   // nix
   buildResource,
   copyResource,
+  addPathResource,
   // host
   activationResource,
   suiteRunResource,

@@ -1,8 +1,10 @@
 // What one resource type of the nixlab provider implements. The plugin (plugin.ts) does the
-// protocol work around it: secrets, unknowns, validation, and the mapping to gRPC results.
+// protocol work around it: secrets, unknowns, validation, and the mapping to gRPC results. What the
+// type's properties are, which are secret and which replace is its declaration's (schema/declare.ts).
 import type * as z from "zod";
 import type { Logger } from "./engine-log";
 import type { Runner } from "./exec";
+import type { AnyResourceDeclaration } from "./schema/declare";
 
 export interface Context {
   urn: string;
@@ -14,20 +16,22 @@ export interface Context {
 
 export interface Diff {
   changes: boolean;
-  /** Input keys whose change needs a replacement. */
+  /**
+   * Properties whose change needs a replacement: input keys, or paths into them (connection.host).
+   * A replacement no property explains (the object is gone) names the key that identifies it.
+   */
   replaces: string[];
+  /** Properties that change in place. With `replaces`, what the preview lists as changed. */
+  updates?: string[];
   deleteBeforeReplace?: boolean;
 }
 
 export interface ResourceDefinition<I, S extends Record<string, unknown>> {
-  /** nixlab:<module>:<Type> */
-  token: string;
-  /** Validates and normalises inputs; runs in Check, before anything is touched. */
-  inputs: z.ZodType<I>;
-  /** Input keys that are always secret (also when the program passed them plainly). */
-  secretInputs?: readonly string[];
-  /** Input keys whose change replaces the resource (also used while values are still unknown). */
-  replaceOnChanges: readonly string[];
+  /**
+   * Token, inputs (validated and normalised in Check, before anything is touched), outputs, and
+   * which inputs are secret or replace on change.
+   */
+  declaration: AnyResourceDeclaration;
   /** Extra validation needing effects (does the file exist? does the network exist?), in Check. */
   preflight?(ctx: Context, news: I): Promise<{ property: string; reason: string }[]>;
   diff(ctx: Context, id: string, olds: S, news: I): Promise<Diff>;
@@ -74,20 +78,6 @@ export function stable(v: unknown): string {
 
 /** Equal as data, whatever the key order. */
 export const same = (a: unknown, b: unknown): boolean => stable(a) === stable(b);
-
-/**
- * The common diff: which of `keys` changed between the old state and the new inputs; a change in
- * a replaceOnChanges key replaces.
- */
-export function diffKeys(
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-  keys: readonly string[],
-  replaceOnChanges: readonly string[],
-): Diff {
-  const changed = keys.filter((k) => !same(olds[k], news[k]));
-  return { changes: changed.length > 0, replaces: changed.filter((k) => replaceOnChanges.includes(k)) };
-}
 
 /** "disks[1].size: expected a number" lines from a zod error, one per issue. */
 export function zodFailures(error: z.ZodError): { property: string; reason: string }[] {

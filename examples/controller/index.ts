@@ -1,6 +1,7 @@
 // (c) A controller host: an existing NixOS machine becomes a nixlab controller (libvirtd, QEMU,
 // the kernel build toolchain) over SSH, with rollback if it stops answering; then guests are
-// created on it through qemu+ssh.
+// created on it through qemu+ssh. (In a stack config, the same is a `hosts` entry with
+// `controller: { flake, attribute }`: README, "More than one machine".)
 import * as pulumi from "@pulumi/pulumi";
 import { ControllerHost, ImagelessGuest, NixosClosure } from "../../components";
 
@@ -26,20 +27,17 @@ const controller = new ControllerHost("controller", {
   confirmTimeoutSeconds: 120,
 });
 
-// A guest on the controller. Its closure must be in the controller's store too: copy it there
-// (nix copy, or a nixlab:nix:Copy), as ControllerHost does for its own system.
+// A guest on the controller, once it is activated: `controller.host` copies the guest's closure
+// and kernel to the controller's store (nixlab:nix:Copy) before the domain is defined there over
+// qemu+ssh, with the same key and pinned host key.
 const guestSystem = new NixosClosure("guest", {
   source: { spec: { backend: "imageless", hostName: "guest", profiles: ["devel"] } },
 });
-const guest = new ImagelessGuest(
-  "guest",
-  {
-    uri: controller.libvirtUri,
-    closure: guestSystem,
-    kernel: { flake: config.require("nixlabFlake"), attribute: "packages.x86_64-linux.kernel" },
-  },
-  { dependsOn: [controller] },
-);
+const guest = new ImagelessGuest("guest", {
+  host: controller.host,
+  closure: guestSystem,
+  kernel: { flake: config.require("nixlabFlake"), attribute: "packages.x86_64-linux.kernel" },
+});
 
 export const libvirtUri = controller.libvirtUri;
 export const guestSsh = guest.sshCommand;

@@ -2,9 +2,11 @@
 # normalisation, with builtins only (tested with plain `nix eval`).
 #
 # `check spec` returns { errors = [ "<field>: <problem>" ... ]; spec = <normalised>; }:
-# every problem found, in field order, each naming the field. `normalise spec` returns the
-# normalised spec or throws one error listing them all. nix/README.md documents the fields;
-# the TypeScript side mirrors them in a zod schema, so keep the two in step.
+# every problem found, in field order, each naming the field as JavaScript would
+# (user.name, storage."/mnt/x".device, profiles[2]). `normalise spec` returns the normalised
+# spec or throws one error listing them all. nix/README.md documents the fields. This is the
+# only validator of the spec: the Pulumi program runs `check` before it registers anything
+# (components/spec.ts), so a flake calling lib.mkSystem directly gets the same verdict.
 let
   escape = import ./escape.nix;
   boot = import ./boot.nix;
@@ -158,19 +160,43 @@ let
     else
       [ ];
 
-  # An absolute, printable-ASCII path without "..", as escape.nix accepts it.
+  # An absolute, printable-ASCII path without "..", as escape.nix accepts it: what is wrong
+  # with `v`, or null.
+  absolutePathProblem =
+    v:
+    if !(builtins.isString v) then
+      "must be an absolute path, got ${show v}"
+    else if builtins.substring 0 1 v != "/" then
+      "must be an absolute path (starting with /), got ${builtins.toJSON v}"
+    else if !(escape.isPrintableAscii v) then
+      "must be printable ASCII, got ${builtins.toJSON v}"
+    else if builtins.elem ".." (builtins.split "/" v) then
+      "must not contain \"..\", got ${builtins.toJSON v}"
+    else
+      null;
+
   expectAbsolutePath =
     path: v:
-    if !(builtins.isString v) then
-      [ "${path}: expected an absolute path, got ${show v}" ]
-    else if builtins.substring 0 1 v != "/" then
-      [ "${path}: expected an absolute path (starting with /), got ${builtins.toJSON v}" ]
-    else if !(escape.isPrintableAscii v) then
-      [ "${path}: only printable ASCII is supported in paths, got ${builtins.toJSON v}" ]
-    else if builtins.elem ".." (builtins.split "/" v) then
-      [ "${path}: \"..\" is not allowed in paths, got ${builtins.toJSON v}" ]
+    let
+      problem = absolutePathProblem v;
+    in
+    if problem == null then [ ] else [ "${path}: ${problem}" ];
+
+  # A block device: a path under /dev.
+  expectDevice =
+    path: v:
+    if !(builtins.isString v) || builtins.match "/dev/[ -~]+" v == null then
+      [ "${path}: must be a device under /dev, such as /dev/vdb or /dev/disk/by-id/virtio-SERIAL, got ${show v}" ]
     else
-      [ ];
+      expectAbsolutePath path v;
+
+  # A mount point is a key: the message says it is the key that is wrong.
+  expectMountPoint =
+    path: v:
+    let
+      problem = absolutePathProblem v;
+    in
+    if problem == null then [ ] else [ "${path}: the mount point ${problem}" ];
 
   hostNameRegex = "[A-Za-z0-9]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?";
   userNameRegex = "[a-z_][a-z0-9_-]{0,31}";
@@ -178,6 +204,125 @@ let
   attrPathRegex = "[A-Za-z_][A-Za-z0-9_'-]*(\\.[A-Za-z_][A-Za-z0-9_'-]*)*";
 
   get = obj: name: default: if builtins.isAttrs obj && obj ? ${name} then obj.${name} else default;
+
+  # Tags the imageless backend shares itself: the host's /nix/store and the kernel's modules
+  # (modules/backends/imageless). A share of the spec cannot take them.
+  imagelessOwnTags = [
+    "store"
+    "modules"
+  ];
+
+  hasControlChars = v: builtins.match "[^[:cntrl:]]*" v == null;
+
+  # What is wrong with a value, or null: rules the Pulumi program also applies to the stack
+  # config's own fields (components/spec.ts asks them here).
+  rules = {
+    # A virtiofs tag: the device holds at most 36 bytes; mount and fstab split on blanks.
+    virtiofsTag =
+      v:
+      if builtins.isString v && builtins.match "[A-Za-z0-9_.+-]{1,36}" v != null then
+        null
+      else
+        "must be 1-36 of A-Z a-z 0-9 _ . + - (a virtiofs tag: no spaces), got ${show v}";
+
+    # One kernel command-line parameter.
+    kernelParam =
+      v:
+      if !(builtins.isString v) then
+        "must be a kernel parameter, got ${show v}"
+      else if hasControlChars v then
+        "must not contain newlines or control characters"
+      else if boot.isKernelParam v then
+        null
+      else
+        "must be one kernel parameter (quote blanks: name=\"a b\"), got ${show v}";
+
+    # One OpenSSH authorized_keys line, never a private key. Never quotes the value: a pasted
+    # private key must not end up in a log either.
+    sshPublicKey =
+      v:
+      let
+        fields = if builtins.isString v then sshKeyFields v else null;
+        prefix = sshKeyBlobPrefixes.${fields.type} or null;
+      in
+      if !(builtins.isString v) then
+        "must be an OpenSSH public key line (a string)"
+      else if builtins.any (m: builtins.match ".*${m}.*" v != null) sshPrivateKeyMarkers then
+        "is a private key, refused: put its public half here (`ssh-keygen -y -f KEYFILE` prints it) and remove the private key from the stack config"
+      else if hasControlChars v then
+        "must be one line without control characters"
+      else if fields == null || prefix == null then
+        "must be an OpenSSH public key line: TYPE BASE64 [COMMENT], TYPE one of ${builtins.concatStringsSep ", " sshKeyTypes}"
+      else if builtins.match "${prefix}.*" fields.blob == null then
+        "must be an OpenSSH public key line: its base64 part is not a ${fields.type} key"
+      else if fields.type == "ssh-ed25519" && builtins.match "AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]{43}" fields.blob == null then
+        "must be an OpenSSH public key line: its base64 part is not a whole ssh-ed25519 key"
+      else
+        null;
+  };
+
+  # PEM/OpenSSH/PuTTY private key markers, and the base64 of "openssh-key-v1" (a private key's body).
+  sshPrivateKeyMarkers = [
+    "PRIVATE KEY"
+    "PuTTY-User-Key-File"
+    "b3BlbnNzaC1rZXktdjE"
+  ];
+
+  # Key types OpenSSH accepts in authorized_keys.
+  sshKeyTypes = [
+    "ssh-ed25519"
+    "ssh-rsa"
+    "ecdsa-sha2-nistp256"
+    "ecdsa-sha2-nistp384"
+    "ecdsa-sha2-nistp521"
+    "sk-ssh-ed25519@openssh.com"
+    "sk-ecdsa-sha2-nistp256@openssh.com"
+  ];
+
+  # A key's base64 part starts with its type as a length-prefixed string: per type, the base64
+  # of that prefix (the characters it fixes fully, then the set the next one may take).
+  sshKeyBlobPrefixes = {
+    "ssh-ed25519" = "AAAAC3NzaC1lZDI1NTE5";
+    "ssh-rsa" = "AAAAB3NzaC1yc2[EFGH]";
+    "ecdsa-sha2-nistp256" = "AAAAE2VjZHNhLXNoYTItbmlzdHAyNT[YZab]";
+    "ecdsa-sha2-nistp384" = "AAAAE2VjZHNhLXNoYTItbmlzdHAzOD[QRST]";
+    "ecdsa-sha2-nistp521" = "AAAAE2VjZHNhLXNoYTItbmlzdHA1Mj[EFGH]";
+    "sk-ssh-ed25519@openssh.com" = "AAAAGnNrLXNzaC1lZDI1NTE5QG9wZW5zc2guY29t";
+    "sk-ecdsa-sha2-nistp256@openssh.com" = "AAAAInNrLWVjZHNhLXNoYTItbmlzdHAyNTZAb3BlbnNzaC5jb2[0123]";
+  };
+
+  # The type and base64 part of an authorized_keys line (options such as
+  # `restrict,from="10.0.0.0/8"` may come first), or null.
+  sshKeyFields =
+    line:
+    let
+      trimmed = builtins.match "[[:space:]]*(.*[^[:space:]])[[:space:]]*" line;
+      t = if trimmed == null then "" else builtins.head trimmed;
+      keyPart = "([^[:space:]]+)[[:space:]]+([A-Za-z0-9+/]+={0,2})([[:space:]].*)?";
+      option = "[A-Za-z][A-Za-z0-9-]*(=\"([^\"\\\\]|\\\\.)*\")?";
+      bare = builtins.match keyPart t;
+      withOptions = builtins.match "${option}(,${option})*[[:space:]]+${keyPart}" t;
+      fieldsAt =
+        m: i:
+        if m == null then
+          null
+        else
+          {
+            type = builtins.elemAt m i;
+            blob = builtins.elemAt m (i + 1);
+          };
+      b = fieldsAt bare 0;
+    in
+    # A line starting with a key type has no options (a comment can look like base64).
+    if b != null && sshKeyBlobPrefixes ? ${b.type} then b else fieldsAt withOptions 5;
+
+  expectRule =
+    rule: path: v:
+    let
+      problem = rule v;
+    in
+    if problem == null then [ ] else [ "${path}: ${problem}" ];
+
 
   # --- the spec's parts ----------------------------------------------------------------
 
@@ -200,7 +345,7 @@ let
         let
           keys = get user "sshKeys" null;
         in
-        if keys == null then [ ] else expectListOf expectNonEmptyString "user.sshKeys" keys
+        if keys == null then [ ] else expectListOf (expectRule rules.sshPublicKey) "user.sshKeys" keys
       );
 
   checkShares =
@@ -214,13 +359,13 @@ let
           path = key "shares" mountPoint;
           share = shares.${mountPoint};
         in
-        expectAbsolutePath "${path} (mount point)" mountPoint
+        expectMountPoint path mountPoint
         ++ (
           if !(builtins.isAttrs share) then
             [ "${path}: expected an object with a \"tag\", got ${show share}" ]
           else
             unknownFields path shareFields share
-            ++ (if share ? tag then expectNonEmptyString "${path}.tag" share.tag else [ "${path}.tag: required" ])
+            ++ (if share ? tag then expectRule rules.virtiofsTag "${path}.tag" share.tag else [ "${path}.tag: required" ])
             ++ expectListOf expectNonEmptyString "${path}.options" (get share "options" [ ])
         )
       ) (builtins.attrNames shares);
@@ -238,13 +383,13 @@ let
           mkfsArgs = get entry "mkfsArgs" null;
           autoFormat = get entry "autoFormat" false;
         in
-        expectAbsolutePath "${path} (mount point)" mountPoint
+        expectMountPoint path mountPoint
         ++ (
           if !(builtins.isAttrs entry) then
             [ "${path}: expected an object with \"device\" and \"fsType\", got ${show entry}" ]
           else
             unknownFields path storageFields entry
-            ++ (if entry ? device then expectAbsolutePath "${path}.device" entry.device else [ "${path}.device: required" ])
+            ++ (if entry ? device then expectDevice "${path}.device" entry.device else [ "${path}.device: required" ])
             ++ (
               if entry ? fsType then
                 expectMatch "[a-z0-9][a-z0-9._]*" "must be a filesystem type such as \"xfs\" or \"ext4\"" "${path}.fsType" entry.fsType
@@ -289,8 +434,22 @@ let
       taken = map (a: "${a.field}: ${a.where} is used by the ${backend} backend itself") (
         builtins.filter (a: builtins.elem a.where reserved) named
       );
+      # Shares by tag: each tag once, and not one the imageless backend shares itself.
+      tagged = builtins.filter (x: rules.virtiofsTag x.tag == null) (
+        map (p: {
+          field = key "shares" p;
+          tag = shares.${p}.tag or null;
+        }) (if builtins.isAttrs shares then builtins.filter (p: builtins.isAttrs shares.${p}) (builtins.attrNames shares) else [ ])
+      );
+      twice = concatMap (
+        a:
+        if builtins.any (b: b.tag == a.tag && b.field < a.field) tagged then [ "${a.field}.tag: ${a.tag} is used twice" ] else [ ]
+      ) tagged;
+      ownTags = map (a: "${a.field}.tag: ${a.tag} is the imageless backend's own share") (
+        builtins.filter (a: backend == "imageless" && builtins.elem a.tag imagelessOwnTags) tagged
+      );
     in
-    clashes ++ taken;
+    clashes ++ taken ++ twice ++ ownTags;
 
   checkDiskSize =
     backend: v:
@@ -330,7 +489,7 @@ let
     ++ expectListOf (expectEnum testSuiteNames) "testSuites" (get spec "testSuites" [ ])
     ++ expectUnique "testSuites" (get spec "testSuites" [ ])
     ++ checkUser (get spec "user" null)
-    ++ expectListOf expectNonEmptyString "sshKeys" (get spec "sshKeys" [ ])
+    ++ expectListOf (expectRule rules.sshPublicKey) "sshKeys" (get spec "sshKeys" [ ])
     ++ (
       let
         p = get spec "consolePassword" null;
@@ -341,13 +500,7 @@ let
     ++ checkStorage (get spec "storage" { })
     ++ (if builtins.elem backend backends then checkMountPoints backend (get spec "shares" { }) (get spec "storage" { }) else [ ])
     ++ expectListOf (expectMatch attrPathRegex "must be a nixpkgs attribute path such as \"htop\" or \"python3Packages.numpy\"") "extraPackages" (get spec "extraPackages" [ ])
-    ++ expectListOf (
-      path: v:
-      if boot.isKernelParam v then
-        [ ]
-      else
-        [ "${path}: must be a kernel parameter without whitespace (except inside double quotes), got ${show v}" ]
-    ) "kernelParams" (get spec "kernelParams" [ ])
+    ++ expectListOf (expectRule rules.kernelParam) "kernelParams" (get spec "kernelParams" [ ])
     ++ checkDiskSize backend (get spec "diskSize" null)
     ++ (
       let
@@ -455,6 +608,8 @@ in
     profileNames
     testSuiteNames
     reservedMountPoints
+    imagelessOwnTags
+    rules
     check
     normalise
     formatErrors

@@ -1,9 +1,9 @@
 # Test-suite settings: which options each suite takes (the spec's `suite`), and what the
 # testSuites modules generate from them: the suite's own configuration file, the runner's
 # contract (/etc/nixlab/suite.json) and the `nixlab-run-suite` script. Builtins only, so
-# the tests compare every generated file exactly. components/suite-config.ts mirrors the
-# option tables in zod; keep the two in step. nix/README.md ("Suite runner contract")
-# documents the result.
+# the tests compare every generated file exactly. This is the only table of suite options:
+# the Pulumi program checks a guest's suite by evaluating `check`/`checkShape` here
+# (components/suite-config.ts). nix/README.md ("Suite runner contract") documents the result.
 #
 # Option names: UPPER_CASE ones are the suite's own variables, written as they are into its
 # configuration (fstests' local.config, blktests' config, kselftest's TARGETS); camelCase
@@ -214,7 +214,7 @@ let
   # --- checking and normalising a spec's `suite` ----------------------------------------
 
   checkOptions =
-    path: suite: options:
+    withRules: path: suite: options:
     let
       table = suites.${suite};
       known = optionNames suite;
@@ -229,11 +229,13 @@ let
     in
     map (n: "${path}.${n}: ${suite} has no option ${builtins.toJSON n} (known: ${builtins.concatStringsSep ", " known})") unknown
     ++ badValues
-    ++ (if unknown == [ ] && badValues == [ ] then map (e: "${path}.${e}") (table.rules options) else [ ]);
+    ++ (if withRules && unknown == [ ] && badValues == [ ] then map (e: "${path}.${e}") (table.rules options) else [ ]);
 
   # `suite` as the spec has it: { name; section ? null; options ? { }; }. Returns errors.
-  check =
-    path: suite:
+  # Without the rules between options (`checkShape`): names and kinds only, for a suite whose
+  # required options may still be derived from its guest.
+  checkWith =
+    withRules: path: suite:
     let
       name = suite.name or null;
       section = suite.section or null;
@@ -265,7 +267,7 @@ let
           )
           ++ (
             if builtins.isAttrs options then
-              checkOptions "${path}.options" name options
+              checkOptions withRules "${path}.options" name options
             else
               [ "${path}.options: expected an object, got ${show options}" ]
           )
@@ -582,12 +584,15 @@ let
           exit "$status"
         ''
     );
+  check = checkWith true;
+  checkShape = checkWith false;
 in
 {
   inherit
     names
     optionNames
     check
+    checkShape
     normalise
     fstestsConfig
     blktestsConfig

@@ -13,8 +13,8 @@ import * as z from "zod";
 import type { RunResult } from "../exec";
 import { storePath } from "../nix/store-path";
 import { type Context, type ResourceDefinition, same } from "../resource";
+import { declaredDiff, declareResource, type StateOf } from "../schema/declare";
 import {
-  type Action,
   actions,
   activateScript,
   confirmScript,
@@ -33,41 +33,69 @@ import {
 
 const absolute = z.string().refine((p) => path.isAbsolute(p), "must be an absolute path");
 
+/** The host is another machine when its address, user or port changes: that replaces. */
+const hostConnection = sshConnection
+  .extend({
+    host: sshConnection.shape.host.meta({ description: "Host name or IP address.", replaceOnChanges: true }),
+    user: sshConnection.shape.user.meta({ description: "User to log in as.", replaceOnChanges: true }),
+    port: sshConnection.shape.port.meta({ description: "SSH port.", replaceOnChanges: true }),
+  })
+  .meta({ typeName: "SshConnection" });
+
 export const activationInputs = z
   .object({
-    connection: sshConnection,
-    /** The system closure (already copied to the host, e.g. by nixlab:nix:Copy). */
-    closure: storePath,
-    action: z.enum(actions).default("switch"),
-    profile: absolute.default("/nix/var/nix/profiles/system"),
-    rollback: z.boolean().default(true),
-    /** How long the host has to answer a new SSH connection after activating. */
-    confirmTimeoutSeconds: z.number().int().min(1).max(3600).default(60),
-    onDelete: z.enum(["keep", "rollback"]).default("keep"),
-    /** Prefix remote commands with `sudo -n` (default: when the user is not root). */
-    sudo: z.boolean().optional(),
-    /** Where the confirmation files live on the host. */
-    remoteTmpDir: absolute.default("/tmp"),
-    /** How long switch-to-configuration may run before the deployment gives up on it. */
-    activationTimeoutSeconds: z.number().int().min(10).max(86_400).default(1800),
+    connection: hostConnection.meta({
+      description:
+        "The host. A new host, user or port replaces the resource; new credentials update it without activating again.",
+      secret: true,
+    }),
+    closure: storePath.meta({
+      description: "The system closure (already copied to the host, e.g. by nixlab:nix:Copy).",
+    }),
+    action: z.enum(actions).default("switch").meta({
+      description: "`switch-to-configuration` action; switch and boot also set the profile.",
+      typeName: "ActivationAction",
+    }),
+    profile: absolute.default("/nix/var/nix/profiles/system").meta({ description: "The system profile." }),
+    rollback: z.boolean().default(true).meta({
+      description:
+        "Switch back to the previous generation when the activation fails or the host does not answer a new SSH login in time.",
+    }),
+    confirmTimeoutSeconds: z.number().int().min(1).max(3600).default(60).meta({
+      description: "How long the host has to answer a new SSH connection after activating.",
+    }),
+    onDelete: z.enum(["keep", "rollback"]).default("keep").meta({
+      description:
+        "keep: delete leaves the host on its generation; rollback: switch back to the one active before the first activation.",
+      typeName: "ActivationOnDelete",
+    }),
+    sudo: z
+      .boolean()
+      .optional()
+      .meta({ description: "Prefix remote commands with `sudo -n` (default: when the user is not root)." }),
+    remoteTmpDir: absolute
+      .default("/tmp")
+      .meta({ description: "Where the confirmation files live on the host." }),
+    activationTimeoutSeconds: z.number().int().min(10).max(86_400).default(1800).meta({
+      description: "How long switch-to-configuration may run before the deployment gives up on it.",
+    }),
   })
   .strict();
 export type ActivationInputs = z.infer<typeof activationInputs>;
 
-export interface ActivationState extends Record<string, unknown> {
-  connection: SshConnection;
-  closure: string;
-  action: Action;
-  profile: string;
-  rollback: boolean;
-  confirmTimeoutSeconds: number;
-  onDelete: "keep" | "rollback";
-  sudo?: boolean;
-  remoteTmpDir: string;
-  activationTimeoutSeconds: number;
-  /** The generation that was active before the first activation ("" if none). */
-  previous: string;
-}
+export const activationDeclaration = declareResource({
+  token: "nixlab:host:Activation",
+  description:
+    "Makes a closure the running system of a host over SSH, rolling back when it fails or the host goes dark.",
+  inputs: activationInputs,
+  outputs: z.object({
+    previous: z
+      .string()
+      .meta({ description: 'The generation that was active before the first activation ("" if none).' }),
+  }),
+});
+
+export type ActivationState = StateOf<typeof activationDeclaration>;
 
 /** Grace between the deployer giving up and the host's watchdog acting. */
 const watchdogGraceSeconds = 15;
@@ -184,28 +212,10 @@ async function activate(
 }
 
 export const activationResource: ResourceDefinition<ActivationInputs, ActivationState> = {
-  token: "nixlab:host:Activation",
-  inputs: activationInputs,
-  secretInputs: ["connection"],
-  replaceOnChanges: ["connection"],
+  declaration: activationDeclaration,
 
   async diff(_ctx, _id, olds, news) {
-    const keys = [
-      "closure",
-      "action",
-      "profile",
-      "rollback",
-      "confirmTimeoutSeconds",
-      "onDelete",
-      "sudo",
-      "remoteTmpDir",
-      "activationTimeoutSeconds",
-    ] as const;
-    const where = (c: SshConnection) => [c.host, c.user, c.port];
-    const changed: string[] = keys.filter((k) => !same(olds[k], news[k]));
-    if (!same(where(olds.connection), where(news.connection))) changed.push("connection");
-    else if (!same(olds.connection, news.connection)) changed.push("credentials");
-    return { changes: changed.length > 0, replaces: changed.filter((k) => k === "connection") };
+    return declaredDiff(activationDeclaration, olds, news);
   },
 
   async create(ctx, news) {

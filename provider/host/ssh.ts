@@ -20,27 +20,42 @@ export const sshConnection = z.object({
     .regex(
       /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[?[0-9a-fA-F:.]+\]?$/,
       "must be a host name or IP address",
-    ),
+    )
+    .meta({ description: "Host name or IP address." }),
   user: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, "must be a user name")
-    .default("root"),
-  port: z.number().int().min(1).max(65535).default(22),
-  /** Private key (OpenSSH format). Kept as a Pulumi secret; written to a 0600 temp file only while in use. */
-  privateKey: z.string().min(1).optional(),
-  /** Or a key file already on this machine. */
+    .default("root")
+    .meta({ description: "User to log in as." }),
+  port: z.number().int().min(1).max(65535).default(22).meta({ description: "SSH port." }),
+  privateKey: z.string().min(1).optional().meta({
+    description:
+      "Private key (OpenSSH format); kept as a secret, written to a 0600 temporary file only while in use.",
+    secret: true,
+  }),
   identityFile: z
     .string()
     .refine((p) => path.isAbsolute(p), "must be an absolute path")
     .refine((p) => !/\s/.test(p), "must not contain white space (NIX_SSHOPTS is split on it)")
-    .optional(),
-  /** known_hosts lines for the host. */
-  knownHosts: z.string().optional(),
-  /** strict: the host key must be known; accept-new: trust on first use; off: no checking (tests only). */
-  hostKeyChecking: z.enum(["strict", "accept-new", "off"]).default("strict"),
-  connectTimeoutSeconds: z.number().int().min(1).max(600).default(10),
-  /** Send a keepalive after this many silent seconds; three unanswered ones end the session (a hung host). */
-  keepAliveSeconds: z.number().int().min(1).max(600).optional(),
+    .optional()
+    .meta({ description: "Or a key file already on this machine." }),
+  knownHosts: z.string().optional().meta({ description: "known_hosts lines for the host." }),
+  hostKeyChecking: z.enum(["strict", "accept-new", "off"]).default("strict").meta({
+    description:
+      "strict: the host key must be known; accept-new: trust on first use; off: no checking (tests only).",
+    typeName: "HostKeyChecking",
+  }),
+  connectTimeoutSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(600)
+    .default(10)
+    .meta({ description: "How long to wait for the connection." }),
+  keepAliveSeconds: z.number().int().min(1).max(600).optional().meta({
+    description:
+      "Send a keepalive after this many silent seconds; three unanswered ones end the session (a hung host).",
+  }),
 });
 export type SshConnection = z.infer<typeof sshConnection>;
 

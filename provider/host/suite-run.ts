@@ -33,10 +33,11 @@ import * as path from "node:path";
 import * as z from "zod";
 import { loadRun } from "../../suite-results/archive";
 import { applyPolicy, type Baseline, compareWithBaseline, loadBaseline } from "../../suite-results/baseline";
-import { summarise, summariseRunDir, writeSummary } from "../../suite-results/summary";
+import { summarise, summariseRunDir, testStatuses, writeSummary } from "../../suite-results/summary";
 import type { BaselineComparison, RunSummary, SuiteName, TestStatus } from "../../suite-results/types";
 import type { RunOptions, RunResult } from "../exec";
 import { type Context, FailedWithState, type ResourceDefinition, same } from "../resource";
+import { declaredDiff, declareResource, type StateOf } from "../schema/declare";
 import {
   destination,
   type PinnedSession,
@@ -74,111 +75,137 @@ const testId = z.string().regex(/^[\w.+:/-]+$/, "must be a test id such as gener
 
 export const suiteSpec = z
   .object({
-    name: z.enum(suiteNames),
-    section: segment.optional(),
+    name: z.enum(suiteNames).meta({ description: "The suite.", typeName: "SuiteName" }),
+    section: segment.optional().meta({ description: "The section to run (fstests), as the runner gets it." }),
     options: z
       .record(
         z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, "option names are letters, digits, _ and -"),
         z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]),
       )
-      .default({}),
+      .default({})
+      .meta({ description: "The suite's options, passed to the runner (NIXLAB_SUITE_OPTIONS)." }),
   })
-  .strict();
+  .strict()
+  .meta({ typeName: "SuiteRunSuite" });
+
+/** A change of one of these runs the suite again (update). */
+const rerun = "update: runs the suite again";
 
 export const suiteRunInputs = z
   .object({
-    /** The guest, root over SSH; the private key is kept secret. */
-    connection: sshConnection,
-    /** Changes when the guest is a new machine (its libvirt domain UUID): its host key is pinned afresh. */
-    guestId: z.string().min(1),
-    stack: segment,
-    guest: segment,
-    // Triggers: a change runs the suite again.
-    closure: z.string().min(1),
-    kernel: z.string().default(""),
-    suite: suiteSpec,
+    connection: sshConnection.meta({
+      description: "The guest, as root over SSH.",
+      typeName: "SuiteRunConnection",
+      secret: true,
+    }),
+    guestId: z.string().min(1).meta({
+      description:
+        "Changes when the guest is a new machine (its libvirt domain UUID): its host key is pinned afresh.",
+    }),
+    stack: segment.meta({ description: "The stack's name in the archive." }),
+    guest: segment.meta({ description: "The guest's name in the archive." }),
+    closure: z.string().min(1).meta({ description: "The guest's system closure.", change: rerun }),
+    kernel: z.string().default("").meta({ description: "The guest's kernel.", change: rerun }),
+    suite: suiteSpec.meta({ description: "What to run.", change: rerun }),
     runId: z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/, "must be 1-40 letters, digits, . _ -")
-      .default("1"),
-    // Limits.
-    runTimeoutSeconds: seconds(week).default(6 * 3600),
-    testTimeoutSeconds: seconds(week).default(3600),
-    /** How long the guest may take to answer SSH at the start (it may still be booting). */
-    readyTimeoutSeconds: seconds(3600).default(300),
-    collectTimeoutSeconds: seconds(24 * 3600).default(600),
-    /** Between SIGTERM and SIGKILL when a run is stopped. */
-    stopGraceSeconds: seconds(600).default(10),
-    // Where results go and what they are compared with.
-    archiveRoot: absolute,
+      .default("1")
+      .meta({ description: "Change it to run the suite again with nothing else changed.", change: rerun }),
+    runTimeoutSeconds: seconds(week)
+      .default(6 * 3600)
+      .meta({ description: "The run stops when it has taken this long (recorded as timed out)." }),
+    testTimeoutSeconds: seconds(week).default(3600).meta({
+      description: "The run stops when the runner printed nothing for this long (a test that hangs).",
+    }),
+    readyTimeoutSeconds: seconds(3600).default(300).meta({
+      description: "How long the guest may take to answer SSH at the start (it may still be booting).",
+    }),
+    collectTimeoutSeconds: seconds(24 * 3600)
+      .default(600)
+      .meta({ description: "How long bringing the results home may take." }),
+    stopGraceSeconds: seconds(600)
+      .default(10)
+      .meta({ description: "Between SIGTERM and SIGKILL when a run is stopped." }),
+    archiveRoot: absolute.meta({
+      description: "Runs go to `<archiveRoot>/<stack>/<guest>/<kernel release>/<run id>/`.",
+    }),
     baseline: z
       .object({
-        all: z.array(testId).default([]),
-        sections: z.record(segment, z.array(testId)).default({}),
-        /** Where the lists came from, for messages. */
-        source: z.string().default("none"),
+        all: z.array(testId).default([]).meta({ description: "Known failures in every section." }),
+        sections: z
+          .record(segment, z.array(testId))
+          .default({})
+          .meta({ description: "Known failures by section." }),
+        source: z.string().default("none").meta({ description: "Where the lists came from, for messages." }),
       })
       .strict()
-      .default({ all: [], sections: {}, source: "none" }),
-    policy: z.enum(["report", "fail"]).default("report"),
-    /** Where run folders live on the guest (removed once their results are home). */
-    remoteDir: absolute.default("/var/tmp/nixlab-suite"),
+      .default({ all: [], sections: {}, source: "none" })
+      .meta({
+        description: "Known failures: a new one is a regression. A new baseline re-judges the archived run.",
+        typeName: "SuiteRunBaseline",
+      }),
+    policy: z.enum(["report", "fail"]).default("report").meta({
+      description: "fail: a regression fails the deployment (the run is kept); report: it is only reported.",
+      typeName: "SuiteRunPolicy",
+    }),
+    remoteDir: absolute
+      .default("/var/tmp/nixlab-suite")
+      .meta({ description: "Where run folders live on the guest (removed once their results are home)." }),
   })
   .strict();
 export type SuiteRunInputs = z.infer<typeof suiteRunInputs>;
 
+const outcomes = ["completed", "timedOut", "failed"] as const satisfies readonly RunSummary["outcome"][];
+const seconds0 = z.number();
+
+export const suiteRunDeclaration = declareResource({
+  token: "nixlab:host:SuiteRun",
+  description:
+    "Runs a test suite on a guest over SSH and brings its results home: archived, summarised and judged against a baseline.",
+  inputs: suiteRunInputs,
+  outputs: z.object({
+    hostKey: z
+      .string()
+      .meta({ description: 'The guest\'s SSH host key ("type base64"), pinned on first contact.' }),
+    hostKeyGuestId: z.string().meta({ description: "The guestId the host key was pinned for." }),
+    kernelRelease: z.string().meta({ description: "The kernel release the guest ran." }),
+    archiveRunId: z
+      .string()
+      .meta({ description: "The run's folder name in the archive: `<UTC time>-<runId>`." }),
+    resultsPath: z.string().meta({
+      description: "The run's folder: `<archiveRoot>/<stack>/<guest>/<kernel release>/<archiveRunId>`.",
+    }),
+    outcome: z.enum(outcomes).meta({ description: "How the run ended.", typeName: "SuiteRunOutcome" }),
+    outcomeReason: z.string().meta({ description: 'Why the run did not complete ("" when it did).' }),
+    startedAt: z.string().meta({ description: "When the run started (ISO 8601)." }),
+    finishedAt: z.string().meta({ description: "When it ended (ISO 8601)." }),
+    counts: z
+      .record(z.enum(testStatuses as readonly TestStatus[] as [TestStatus, ...TestStatus[]]), z.number())
+      .meta({ description: "Tests by status." }),
+    regressions: z.array(z.string()).meta({ description: "Failing tests the baseline does not know." }),
+    fixes: z.array(z.string()).meta({ description: "Tests the baseline knows as failing that passed." }),
+    knownFailures: z.array(z.string()).meta({ description: "Failing tests the baseline knows." }),
+    verdict: z.string().meta({ description: "The baseline verdict in one line." }),
+    timings: z
+      .object({
+        probe: seconds0.meta({ description: "Reaching the guest and preparing the run folder." }),
+        suite: seconds0.meta({
+          description: "The runner, from start to exit (with the stop, when there was one).",
+        }),
+        collect: seconds0.meta({ description: "Bringing the results home." }),
+        summarise: seconds0.meta({ description: "Parsing and judging them." }),
+        total: seconds0.meta({ description: "All of it." }),
+      })
+      .meta({ description: "Seconds per phase.", typeName: "SuiteRunTimings" }),
+  }),
+});
+
 export type Outcome = RunSummary["outcome"];
-
-export interface Timings {
-  /** Reaching the guest and preparing the run folder. */
-  probe: number;
-  /** The runner, from start to exit (includes the stop, when there was one). */
-  suite: number;
-  collect: number;
-  summarise: number;
-  total: number;
-}
-
-export interface SuiteRunState extends SuiteRunInputs, Record<string, unknown> {
-  /** The guest's SSH host key ("type base64"), pinned on first contact. */
-  hostKey: string;
-  /** The guestId the host key was pinned for. */
-  hostKeyGuestId: string;
-  kernelRelease: string;
-  /** The run's folder name in the archive: <UTC time>-<runId>. */
-  archiveRunId: string;
-  /** The run's folder: <archiveRoot>/<stack>/<guest>/<kernel release>/<archiveRunId>. */
-  resultsPath: string;
-  outcome: Outcome;
-  /** Why the run did not complete ("" when it did). */
-  outcomeReason: string;
-  startedAt: string;
-  finishedAt: string;
-  counts: Record<TestStatus, number>;
-  regressions: string[];
-  fixes: string[];
-  knownFailures: string[];
-  /** The baseline verdict in one line. */
-  verdict: string;
-  timings: Timings;
-}
+export type SuiteRunState = StateOf<typeof suiteRunDeclaration>;
+export type Timings = SuiteRunState["timings"];
 
 const triggerKeys = ["closure", "kernel", "suite", "runId"] as const;
-const settingKeys = [
-  "guestId",
-  "stack",
-  "guest",
-  "runTimeoutSeconds",
-  "testTimeoutSeconds",
-  "readyTimeoutSeconds",
-  "collectTimeoutSeconds",
-  "stopGraceSeconds",
-  "archiveRoot",
-  "baseline",
-  "policy",
-  "remoteDir",
-] as const;
-
 /** SSH keepalive interval: a guest that stops answering ends the session after three of them. */
 const keepAliveSeconds = 5;
 const secondsSince = (t: number): number => Math.round((Date.now() - t) / 100) / 10;
@@ -542,15 +569,10 @@ function checked(id: string, s: SuiteRunState): SuiteRunState {
 const idOf = (i: SuiteRunInputs): string => `${i.stack}/${i.guest}`;
 
 export const suiteRunResource: ResourceDefinition<SuiteRunInputs, SuiteRunState> = {
-  token: "nixlab:host:SuiteRun",
-  inputs: suiteRunInputs,
-  secretInputs: ["connection"],
-  replaceOnChanges: [],
+  declaration: suiteRunDeclaration,
 
   async diff(_ctx, _id, olds, news) {
-    const changed: string[] = [...triggerKeys, ...settingKeys].filter((k) => !same(olds[k], news[k]));
-    if (!same(olds.connection, news.connection)) changed.push("connection");
-    return { changes: changed.length > 0, replaces: [] };
+    return declaredDiff(suiteRunDeclaration, olds, news);
   },
 
   async create(ctx, news) {

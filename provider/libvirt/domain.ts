@@ -13,8 +13,8 @@ import {
 } from "node:fs";
 import * as path from "node:path";
 import * as z from "zod";
-import type { Context, Diff, ResourceDefinition } from "../resource";
-import { diffStable, stable } from "./compare";
+import { type Context, type Diff, type ResourceDefinition, stable } from "../resource";
+import { declaredDiff, declareResource, type StateOf } from "../schema/declare";
 import { declare, declaredBy, known, volumeKey } from "./declared";
 import {
   type BootShape,
@@ -28,26 +28,40 @@ import {
 } from "./domain-xml";
 import { kvmUsable, localCpuFlags, qemuIdentity, unreadableReason } from "./host";
 import { capabilities, definitionsView, domainsChanged, domainsView, leaseView } from "./host-view";
-import { ensureReadOnlyView, isReadOnlyMount, readOnlyView, releaseReadOnlyViews } from "./readonly-share";
-import { absolutePath, mac, objectName, plainText, uri, volumeFormat } from "./schema";
+import {
+  ensureReadOnlyView,
+  isReadOnlyMount,
+  localMountHost,
+  type MountHost,
+  readOnlyView,
+  releaseReadOnlyViews,
+  remoteMountHost,
+  withViewLock,
+} from "./readonly-share";
+import { missingFilesMessage, missingOnHost, neededFiles } from "./remote-files";
+import { absolutePath, mac, objectName, plainText, uriInput, volumeFormat } from "./schema";
+import { sshInput, sshRunner, sshTargetOf } from "./ssh-connection";
 import { isLocalUri, type Virsh, virshFor } from "./virsh";
 
-const disk = z
+const replace = { replaceOnChanges: true } as const;
+
+export const domainDisk = z
   .object({
-    /** A volume of a libvirt pool: pool name and volume name… */
-    pool: objectName.optional(),
-    volume: objectName.optional(),
-    /** …or an image file on the libvirt host. */
-    path: absolutePath.optional(),
-    format: volumeFormat.default("qcow2"),
-    /** nvme: an emulated NVMe controller + namespace (test drives); the guest sees nvme0n1… */
-    bus: z.enum(["virtio", "nvme", "sata", "scsi"]).default("virtio"),
+    pool: objectName.optional().meta({ description: "A volume of a libvirt pool: the pool's name…" }),
+    volume: objectName.optional().meta({ description: "…and the volume's." }),
+    path: absolutePath.optional().meta({ description: "Or an image file on the libvirt host." }),
+    format: volumeFormat.default("qcow2").meta({ description: "The image's format." }),
+    bus: z.enum(["virtio", "nvme", "sata", "scsi"]).default("virtio").meta({
+      description: "nvme: an emulated NVMe controller and namespace (test drives); the guest sees nvme0n1…",
+    }),
     serial: z
       .string()
       .regex(/^[A-Za-z0-9_.+-]{1,20}$/, "must be 1-20 of A-Z a-z 0-9 _ . + -")
-      .optional(),
-    readOnly: z.boolean().default(false),
+      .optional()
+      .meta({ description: "The disk's serial (/dev/disk/by-id names carry it)." }),
+    readOnly: z.boolean().default(false).meta({ description: "Attach the disk read-only." }),
   })
+  .meta({ typeName: "DomainDisk" })
   .superRefine((d, ctx) => {
     const byVolume = d.pool !== undefined || d.volume !== undefined;
     if (byVolume && d.path !== undefined)
@@ -66,83 +80,150 @@ const disk = z
       });
   });
 
-const nic = z
+export const domainNic = z
   .object({
-    /** A libvirt network (guests on it get a DHCP lease, reported as ipAddress)… */
-    network: objectName.optional(),
-    /** …or a host bridge. */
+    network: objectName.optional().meta({
+      description: "A libvirt network (the guest's DHCP lease on the first one is reported as ipAddress)…",
+    }),
     bridge: z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,15}$/, "must be a Linux interface name")
-      .optional(),
-    mac: mac.optional(),
+      .optional()
+      .meta({ description: "…or a host bridge." }),
+    mac: mac
+      .optional()
+      .meta({ description: "MAC address (default: libvirt generates one, kept across updates)." }),
     model: z
       .string()
       .regex(/^[a-z0-9-]+$/, "must be a NIC model such as virtio or e1000e")
-      .default("virtio"),
+      .default("virtio")
+      .meta({ description: "NIC model." }),
   })
+  .meta({ typeName: "DomainNic" })
   .superRefine((n, ctx) => {
     if ((n.network === undefined) === (n.bridge === undefined))
       ctx.addIssue({ code: "custom", path: ["network"], message: "give exactly one of network or bridge" });
   });
 
-const boot = z.object({
-  kernel: absolutePath,
-  initrd: absolutePath.optional(),
-  cmdline: plainText.trim().optional(),
-});
+export const domainBoot = z
+  .object({
+    kernel: absolutePath.meta({ description: "The kernel image." }),
+    initrd: absolutePath.optional().meta({ description: "The initrd." }),
+    cmdline: plainText.trim().optional().meta({ description: "The kernel command line." }),
+  })
+  .meta({ typeName: "DomainBoot" });
 
-const filesystem = z.object({
-  source: absolutePath,
-  /** The guest mounts it with `mount -t virtiofs <tag> <dir>`. */
-  tag: z.string().regex(/^[A-Za-z0-9_.:-]{1,36}$/, "must be 1-36 of A-Z a-z 0-9 _ . : -"),
-  /** libvirt < 11 with the C virtiofsd refuses read-only virtiofs; it fails at define then. */
-  readOnly: z.boolean().default(false),
-});
+export const domainFilesystem = z
+  .object({
+    source: absolutePath.meta({ description: "Host directory shared over virtiofs." }),
+    tag: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,36}$/, "must be 1-36 of A-Z a-z 0-9 _ . : -")
+      .meta({ description: "Mount tag: the guest mounts it with `mount -t virtiofs <tag> <dir>`." }),
+    readOnly: z.boolean().default(false).meta({
+      description:
+        "Share read-only (on this machine through a read-only bind mount; libvirt < 11 refuses it for a remote host).",
+    }),
+  })
+  .meta({ typeName: "DomainFilesystem" });
+
+/** Changes of these are applied by redefining the domain (and restarting a running guest). */
+const redefine = "update: redefine; a running guest is restarted (see `restartOnUpdate`)";
 
 export const domainInputs = z
   .object({
-    uri,
-    name: objectName,
-    vcpus: z.number().int().min(1).max(512).default(1),
-    memoryMiB: z.number().int().min(32, "must be at least 32").default(512),
+    uri: uriInput,
+    name: objectName.meta({
+      description: "The domain's name (must not exist on the host unless this resource owns it).",
+      ...replace,
+    }),
+    vcpus: z
+      .number()
+      .int()
+      .min(1)
+      .max(512)
+      .default(1)
+      .meta({ description: "Virtual CPUs.", change: redefine }),
+    memoryMiB: z
+      .number()
+      .int()
+      .min(32, "must be at least 32")
+      .default(512)
+      .meta({ description: "Memory in MiB.", change: redefine }),
     machine: z
       .string()
       .regex(/^[A-Za-z0-9_.-]+$/, "must be a machine type such as q35 or pc")
-      .default("q35"),
+      .default("q35")
+      .meta({ description: "QEMU machine type.", ...replace }),
     arch: z
       .string()
       .regex(/^[a-z0-9_]+$/, "must be an architecture such as x86_64")
-      .default("x86_64"),
-    /** auto: kvm when it is usable on the host, qemu (TCG) otherwise. Output domainType says which. */
-    virtType: z.enum(["auto", "kvm", "qemu"]).default("auto"),
+      .default("x86_64")
+      .meta({ description: "Guest architecture.", ...replace }),
+    virtType: z.enum(["auto", "kvm", "qemu"]).default("auto").meta({
+      description:
+        "auto: kvm when it is usable on the host, qemu (TCG) otherwise; output domainType says which.",
+      change: redefine,
+    }),
     cpu: z
       .object({
-        mode: z.enum(["host-passthrough", "host-model", "maximum", "custom"]),
+        mode: z
+          .enum(["host-passthrough", "host-model", "maximum", "custom"])
+          .meta({ description: "libvirt's CPU mode." }),
         model: z
           .string()
           .regex(/^[A-Za-z0-9_.-]+$/)
-          .optional(),
+          .optional()
+          .meta({ description: "The CPU model (required with mode custom)." }),
       })
-      .optional(),
-    firmware: z.enum(["bios", "efi"]).default("bios"),
-    disks: z.array(disk).default([]),
-    networkInterfaces: z.array(nic).default([]),
-    /** Direct kernel boot; without it the first disk boots. */
-    boot: boot.optional(),
-    filesystems: z.array(filesystem).default([]),
-    /** Serial console log on the libvirt host (default /var/log/libvirt/qemu/<name>-console.log). */
-    consoleLog: absolutePath.optional(),
-    autostart: z.boolean().default(false),
-    running: z.boolean().default(true),
-    /** How long create/update wait for the first libvirt-network NIC's DHCP lease (0: do not wait). */
-    ipTimeoutSeconds: z.number().int().min(0).default(300),
-    /** Restart a running guest so that a vcpus/memory/cpu/virtType change takes effect now. */
-    restartOnUpdate: z.boolean().default(true),
-    /** Graceful shutdown (ACPI) before a forced stop, when stopping or restarting. */
-    shutdownTimeoutSeconds: z.number().int().min(0).default(60),
-    /** Where kernel/initrd copies go when QEMU's user cannot read them where they are. */
-    bootDir: absolutePath.default("/var/lib/libvirt/boot/nixlab"),
+      .optional()
+      .meta({ description: "CPU model (default: QEMU's).", typeName: "DomainCpu", change: redefine }),
+    firmware: z
+      .enum(["bios", "efi"])
+      .default("bios")
+      .meta({ description: "Firmware.", ...replace }),
+    disks: z
+      .array(domainDisk)
+      .default([])
+      .meta({ description: "Disks, in order.", ...replace }),
+    networkInterfaces: z
+      .array(domainNic)
+      .default([])
+      .meta({ description: "Network interfaces.", ...replace }),
+    boot: domainBoot.optional().meta({
+      description: "Direct kernel boot; without it the first disk boots.",
+      ...replace,
+    }),
+    filesystems: z
+      .array(domainFilesystem)
+      .default([])
+      .meta({ description: "Host directories shared over virtiofs.", ...replace }),
+    consoleLog: absolutePath.optional().meta({
+      description:
+        "Serial console log on the libvirt host (default `/var/log/libvirt/qemu/<name>-console.log`), truncated at each start.",
+      ...replace,
+    }),
+    autostart: z.boolean().default(false).meta({ description: "Start the guest with libvirtd." }),
+    running: z.boolean().default(true).meta({
+      description:
+        "Keep the guest running (start it; or shut it down, forced off after `shutdownTimeoutSeconds`).",
+    }),
+    ipTimeoutSeconds: z.number().int().min(0).default(300).meta({
+      description:
+        "How long create and every start wait for the first libvirt-network NIC's DHCP lease (0: do not wait).",
+    }),
+    restartOnUpdate: z.boolean().default(true).meta({
+      description:
+        "Restart a running guest so that a vcpus/memory/cpu/virtType change takes effect now (false: at its next start).",
+    }),
+    shutdownTimeoutSeconds: z.number().int().min(0).default(60).meta({
+      description: "Graceful shutdown (ACPI) before a forced stop, when stopping or restarting.",
+    }),
+    bootDir: absolutePath.default("/var/lib/libvirt/boot/nixlab").meta({
+      description: "Where kernel/initrd copies go when QEMU's user cannot read them where they are.",
+      ...replace,
+    }),
+    ssh: sshInput,
   })
   .superRefine((d, ctx) => {
     const tags = d.filesystems.map((f) => f.tag);
@@ -156,59 +237,46 @@ export const domainInputs = z
 
 export type DomainInputs = z.output<typeof domainInputs>;
 
-export interface DomainOutputs {
-  uuid: string;
-  /** kvm or qemu (TCG): what the domain runs with. */
-  domainType: "kvm" | "qemu";
-  /** libvirt's canonical machine type (e.g. pc-q35-7.2). */
-  machineType: string;
-  macAddresses: string[];
-  /** The first libvirt-network NIC's DHCP address ("" when none yet). */
-  ipAddress: string;
-  consoleLogPath: string;
-  /** The persistent domain XML (virsh dumpxml --inactive). */
-  domainXml: string;
-  /** Kernel/initrd paths as QEMU opens them (copies under bootDir when it could not read the originals). */
-  kernelPath?: string;
-  initrdPath?: string;
-  /** Files this resource made (boot copies), removed on delete. */
-  createdFiles: string[];
-  /** Whether this resource created the console log (then removed on delete). */
-  consoleLogCreated: boolean;
-  /** libvirt's state word: running, shut off, paused… */
-  state: string;
-}
+export const domainDeclaration = declareResource({
+  token: "nixlab:libvirt:Domain",
+  description:
+    "A libvirt guest: direct kernel boot or a boot disk, disks, NICs, virtiofs shares, a console log.",
+  inputs: domainInputs,
+  outputs: z.object({
+    uuid: z.string().meta({ description: "The domain's UUID (the resource ID)." }),
+    domainType: z.enum(["kvm", "qemu"]).meta({
+      description: "kvm or qemu (TCG): what the domain runs with.",
+      typeName: "DomainType",
+    }),
+    machineType: z.string().meta({ description: "libvirt's canonical machine type (e.g. pc-q35-7.2)." }),
+    macAddresses: z.array(z.string()).meta({ description: "The NICs' MAC addresses, in order." }),
+    ipAddress: z.string().meta({
+      description:
+        'DHCP address of the first NIC on a libvirt network, waited for up to `ipTimeoutSeconds` at create and at every start ("" without such a NIC or with `ipTimeoutSeconds` 0). No lease in time, or a guest that stops first, fails the create or update with the end of its console log.',
+    }),
+    consoleLogPath: z.string().meta({ description: "The serial console log on the libvirt host." }),
+    domainXml: z.string().meta({ description: "The persistent domain XML (`virsh dumpxml --inactive`)." }),
+    kernelPath: z.string().optional().meta({
+      description:
+        "The kernel as QEMU opens it (a copy under bootDir when QEMU could not read the original).",
+    }),
+    initrdPath: z.string().optional().meta({ description: "The initrd as QEMU opens it." }),
+    createdFiles: z
+      .array(z.string())
+      .meta({ description: "Files this resource made (boot copies), removed on delete." }),
+    consoleLogCreated: z
+      .boolean()
+      .meta({ description: "Whether this resource created the console log (then removed on delete)." }),
+    state: z.string().meta({ description: "libvirt's state word: running, shut off, paused…" }),
+  }),
+  deleteBeforeReplace: true,
+});
 
-export type DomainState = DomainInputs & DomainOutputs & Record<string, unknown>;
+export type DomainOutputs = z.output<typeof domainDeclaration.outputs>;
+export type DomainState = StateOf<typeof domainDeclaration>;
 
 const defaultConsoleLog = (name: string): string => `/var/log/libvirt/qemu/${name}-console.log`;
 
-/** Changes libvirt applies to the existing domain (redefine, restart when running, start/stop, autostart). */
-export const domainUpdateKeys = [
-  "vcpus",
-  "memoryMiB",
-  "cpu",
-  "virtType",
-  "autostart",
-  "running",
-  "ipTimeoutSeconds",
-  "restartOnUpdate",
-  "shutdownTimeoutSeconds",
-] as const;
-/** Changes that replace the domain (delete, then create). */
-export const domainReplaceKeys = [
-  "uri",
-  "name",
-  "machine",
-  "arch",
-  "firmware",
-  "disks",
-  "networkInterfaces",
-  "boot",
-  "filesystems",
-  "consoleLog",
-  "bootDir",
-] as const;
 const redefineKeys = ["vcpus", "memoryMiB", "cpu", "virtType"] as const;
 
 async function chooseType(ctx: Context, v: Virsh, d: DomainInputs): Promise<"kvm" | "qemu"> {
@@ -229,44 +297,42 @@ async function chooseType(ctx: Context, v: Virsh, d: DomainInputs): Promise<"kvm
  * libvirt ≥ 11 supports and older versions refuse at define.
  */
 export function effectiveFilesystems(d: Pick<DomainInputs, "uri" | "filesystems">) {
-  if (!isLocalUri(d.uri)) return d.filesystems;
+  if (!isLocalUri(d.uri) && !sshTargetOf(d.uri)) return d.filesystems;
   return d.filesystems.map((f) =>
     f.readOnly ? { ...f, source: readOnlyView(f.source), readOnly: false } : f,
   );
 }
 
-/**
- * Mounting and unmounting the shared read-only views, one domain at a time in this process:
- * guests created or deleted side by side would otherwise mount a view twice, or unmount it
- * under each other.
- */
-let viewsTail: Promise<unknown> = Promise.resolve();
-function withViewsLock<T>(fn: () => Promise<T>): Promise<T> {
-  const run = viewsTail.then(fn, fn);
-  viewsTail = run.catch(() => undefined);
-  return run;
+/** Where a domain's read-only views are mounted: here, over SSH, or nowhere (other transports). */
+function mountHostFor(ctx: Context, d: Pick<DomainInputs, "uri" | "ssh">): MountHost | undefined {
+  if (isLocalUri(d.uri)) return localMountHost(ctx.run);
+  const run = sshRunner(ctx.run, d.uri, d.ssh);
+  return run ? remoteMountHost(run) : undefined;
 }
 
-/** Mount the read-only views a domain's shares need (local hosts). */
-async function ensureViews(ctx: Context, d: Pick<DomainInputs, "uri" | "filesystems">): Promise<void> {
-  if (!isLocalUri(d.uri) || !d.filesystems.some((f) => f.readOnly)) return;
-  await withViewsLock(async () => {
-    for (const f of d.filesystems) if (f.readOnly) await ensureReadOnlyView(ctx.run, f.source);
-  });
+/** Mount the read-only views a domain's shares need. */
+async function ensureViews(
+  ctx: Context,
+  d: Pick<DomainInputs, "uri" | "ssh" | "filesystems">,
+): Promise<void> {
+  const host = d.filesystems.some((f) => f.readOnly) ? mountHostFor(ctx, d) : undefined;
+  if (!host) return;
+  for (const f of d.filesystems) if (f.readOnly) await ensureReadOnlyView(host, f.source);
 }
 
 /** After a domain is gone: unmount its read-only views that no other defined domain uses. */
-async function releaseViews(ctx: Context, v: Virsh, d: Pick<DomainInputs, "uri" | "filesystems">) {
-  const views = v.local ? d.filesystems.filter((f) => f.readOnly).map((f) => readOnlyView(f.source)) : [];
-  if (views.length === 0) return;
-  await withViewsLock(async () => {
+async function releaseViews(ctx: Context, v: Virsh, d: Pick<DomainInputs, "uri" | "ssh" | "filesystems">) {
+  const host = d.filesystems.some((f) => f.readOnly) ? mountHostFor(ctx, d) : undefined;
+  const views = host ? d.filesystems.filter((f) => f.readOnly).map((f) => readOnlyView(f.source)) : [];
+  if (!host || views.length === 0) return;
+  await withViewLock(async () => {
     // Every defined domain's shares, read now (two virsh processes, whatever their number).
     const inUse = new Set<string>();
     for (const [name, known] of await definitionsView(v, 0, Date.now())) {
       const xml = known ?? (await v.dumpOrNull(["dumpxml", "--inactive", name]));
       if (xml !== null) for (const f of parseDomainXml(xml).filesystems) inUse.add(f.source);
     }
-    await releaseReadOnlyViews(ctx.run, views, inUse);
+    await releaseReadOnlyViews(host, views, inUse);
   });
 }
 
@@ -477,7 +543,8 @@ async function waitForIp(
     const view = await leaseView(v, network, 900, started);
     const ip = view.leases ? (view.leases.get(want.toLowerCase()) ?? "") : await currentIp(v, id, want);
     if (ip) return ip;
-    const stopped = !view.active.has(id);
+    // Not active in the shared look (or it could not be read): asked again before giving up.
+    const stopped = !view.active?.has(id) && !isRunning(await domState(v, id));
     if (stopped || Date.now() > deadline) {
       const why = stopped
         ? "the guest stopped before it took a DHCP lease"
@@ -536,14 +603,12 @@ async function start(ctx: Context, v: Virsh, id: string, d: DomainInputs): Promi
 }
 
 export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
-  token: "nixlab:libvirt:Domain",
-  inputs: domainInputs,
-  replaceOnChanges: domainReplaceKeys,
+  declaration: domainDeclaration,
 
   async preflight(ctx, d) {
     const failures: { property: string; reason: string }[] = [];
     if (!known(d.uri)) return failures;
-    const v = virshFor(ctx, d.uri);
+    const v = virshFor(ctx, d.uri, d.ssh);
     if (known(d.name)) {
       const other = declaredBy("domain", d.uri, d.name);
       // The checks of a lab's domains come one after another: they share one look (at most 1 s
@@ -603,18 +668,18 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
   },
 
   async diff(ctx, id, olds, news): Promise<Diff> {
-    const d = diffStable(olds, news, [...domainUpdateKeys, ...domainReplaceKeys], domainReplaceKeys);
+    const d = declaredDiff(domainDeclaration, olds, news);
     if (d.replaces.length > 0) return d;
     // What changed behind our back since the last refresh (a plain `up` reads nothing): a domain
     // that is gone is made again; a stopped one, or one missing its boot copies, is repaired.
-    const v = virshFor(ctx, olds.uri);
+    const v = virshFor(ctx, olds.uri, olds.ssh);
     // A lab's diffs share one look (at most 1 s old) at which domains are defined and active;
     // what it shows missing or stopped is looked at again before anything is repaired.
     const seen = await domainsView(v, 1000);
     const state = seen.defined.has(id) && seen.active.has(id) ? "running" : await domState(v, id);
     if (state === null) {
       ctx.log.warn(`domain ${olds.name} no longer exists: it will be created again`);
-      return { changes: true, replaces: ["name"], deleteBeforeReplace: true };
+      return { changes: true, replaces: ["name"] };
     }
     const missing = v.local ? missingBootCopies(olds) : [];
     if (missing.length > 0)
@@ -629,7 +694,25 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
 
   async create(ctx, d) {
     domainsChanged();
-    const v = virshFor(ctx, d.uri);
+    const v = virshFor(ctx, d.uri, d.ssh);
+    if (!v.local) {
+      // The files it names must be on that host (its closure copied there): say so now, not at start.
+      const needed = neededFiles(d);
+      const missing = await missingOnHost(
+        ctx,
+        d.uri,
+        d.ssh,
+        needed.map((f) => f.path),
+      );
+      if (missing && missing.length > 0)
+        throw new Error(
+          missingFilesMessage(
+            d.name,
+            d.uri,
+            needed.filter((f) => missing.includes(f.path)),
+          ),
+        );
+    }
     await removeInterruptedCreate(ctx, v, d);
     const domainType = await chooseType(ctx, v, d);
     const uuid = randomUUID();
@@ -643,7 +726,7 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
   },
 
   async read(ctx, id, s) {
-    const v = virshFor(ctx, s.uri);
+    const v = virshFor(ctx, s.uri, s.ssh);
     const r = await liveState(v, id);
     if (!r) {
       // Undefined behind our back: the files (and views) this resource made for it go with it.
@@ -716,7 +799,7 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
 
   async update(ctx, id, olds, d) {
     domainsChanged();
-    const v = virshFor(ctx, d.uri);
+    const v = virshFor(ctx, d.uri, d.ssh);
     if (v.local) restoreBootCopies(ctx, olds, d);
     await ensureViews(ctx, d);
     let ipAddress = olds.ipAddress;
@@ -781,7 +864,7 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
 
   async delete(ctx, id, s) {
     domainsChanged();
-    const v = virshFor(ctx, s.uri);
+    const v = virshFor(ctx, s.uri, s.ssh);
     if ((await v.dumpOrNull(["dominfo", id])) !== null) {
       await v.attempt(["destroy", id]);
       // --nvram: the UEFI variable store libvirt made for it; --managed-save: a saved state.
@@ -791,8 +874,10 @@ export const domainDefinition: ResourceDefinition<DomainInputs, DomainState> = {
     if (v.local) {
       removeFiles(s.createdFiles ?? []);
       if (s.consoleLogCreated && s.consoleLogPath) rmSync(s.consoleLogPath, { force: true });
-    } else if (s.consoleLogCreated) {
-      ctx.log.warn(`console log ${s.consoleLogPath} stays on the remote host`);
+    } else if (s.consoleLogCreated && s.consoleLogPath) {
+      const run = sshRunner(ctx.run, s.uri, s.ssh);
+      if (run) await run("rm", ["-f", s.consoleLogPath]);
+      else ctx.log.warn(`console log ${s.consoleLogPath} stays on the remote host`);
     }
   },
 };
@@ -826,16 +911,22 @@ async function createDomain(
   domainType: "kvm" | "qemu",
 ): Promise<{ id: string; state: DomainState }> {
   const consoleLog = d.consoleLog ?? defaultConsoleLog(d.name);
-  const consoleLogCreated = v.local && !existsSync(consoleLog);
+  // Whether this domain makes its console log (then removed with it), also on an ssh host.
+  const consoleLogCreated = v.local
+    ? !existsSync(consoleLog)
+    : ((await missingOnHost(ctx, d.uri, d.ssh, [consoleLog])) ?? []).length > 0;
   const { boot: effectiveBoot, created } = prepareBoot(ctx, v, d, uuid);
   let defined = false;
   try {
-    await ensureViews(ctx, d);
-    await v.withXml(
-      "define",
-      domainXml(specOf(d, { uuid, domainType, consoleLog, boot: effectiveBoot, macs: [], urn: ctx.urn })),
-    );
-    defined = true;
+    // Views and definition together: a concurrent release then sees this domain using them.
+    await withViewLock(async () => {
+      await ensureViews(ctx, d);
+      await v.withXml(
+        "define",
+        domainXml(specOf(d, { uuid, domainType, consoleLog, boot: effectiveBoot, macs: [], urn: ctx.urn })),
+      );
+      defined = true;
+    });
     if (d.autostart) await v.exec(["autostart", uuid]);
     const ipAddress = d.running ? await start(ctx, v, uuid, d) : "";
     const r = await liveState(v, uuid);

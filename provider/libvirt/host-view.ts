@@ -4,6 +4,8 @@
 // not two per guest), and the defined domains (states, URNs, shares) that a lab's checks, diffs
 // and deletes each look at. A view is reused while it is younger than the caller allows and, when
 // the caller says so, only if it was taken after a given moment (after its own `virsh start`).
+import { createHash } from "node:crypto";
+import { stable } from "../resource";
 import type { Virsh } from "./virsh";
 import { virshEach } from "./virsh-batch";
 
@@ -35,6 +37,10 @@ export class SharedView<T> {
   }
 }
 
+/** Views are per connection: the URI and, for qemu+ssh, the key material (hashed). */
+const connection = (v: Virsh): string =>
+  v.opts.ssh ? `${v.uri} ${createHash("sha256").update(stable(v.opts.ssh)).digest("hex")}` : v.uri;
+
 /** MAC (lower case) → IPv4 address, from `virsh net-dhcp-leases` (with or without its header). */
 export function parseLeases(out: string): Map<string, string> {
   const leases = new Map<string, string>();
@@ -59,20 +65,23 @@ export const parseUuids = (out: string): Set<string> =>
 export interface LeaseView {
   /** null when the leases could not be read (the caller asks per domain instead). */
   leases: Map<string, string> | null;
-  /** UUIDs of the domains that are active (running, paused, shutting down). */
-  active: Set<string>;
+  /** UUIDs of the domains that are active (running, paused, shutting down); null when not read. */
+  active: Set<string> | null;
 }
 
 const leaseViews = new SharedView<LeaseView>();
 
 /** The leases of a network and the active domains, in one virsh process. */
 export function leaseView(v: Virsh, network: string, maxAgeMs: number, after: number): Promise<LeaseView> {
-  return leaseViews.get(JSON.stringify([v.uri, network]), maxAgeMs, after, async () => {
+  return leaseViews.get(JSON.stringify([connection(v), network]), maxAgeMs, after, async () => {
     const [leases, active] = await virshEach(v, [
       ["net-dhcp-leases", network],
       ["list", "--uuid"],
     ]);
-    return { leases: leases == null ? null : parseLeases(leases), active: parseUuids(active ?? "") };
+    return {
+      leases: leases == null ? null : parseLeases(leases),
+      active: active == null ? null : parseUuids(active),
+    };
   });
 }
 
@@ -88,7 +97,7 @@ const definitionViews = new SharedView<Map<string, string | null>>();
 
 /** Defined and active domains of a connection, in one virsh process. */
 export function domainsView(v: Virsh, maxAgeMs: number): Promise<DomainsView> {
-  return domainViews.get(v.uri, maxAgeMs, 0, async () => {
+  return domainViews.get(connection(v), maxAgeMs, 0, async () => {
     const [defined, active] = await virshEach(v, [
       ["list", "--all", "--uuid"],
       ["list", "--uuid"],
@@ -102,7 +111,7 @@ export function domainsView(v: Virsh, maxAgeMs: number): Promise<DomainsView> {
  * processes whatever the number of domains.
  */
 export function definitionsView(v: Virsh, maxAgeMs: number, after = 0): Promise<Map<string, string | null>> {
-  return definitionViews.get(v.uri, maxAgeMs, after, async () => {
+  return definitionViews.get(connection(v), maxAgeMs, after, async () => {
     const names = await v.names(["list", "--all", "--name"]);
     const xmls = await virshEach(
       v,
@@ -123,4 +132,4 @@ const capabilityViews = new SharedView<string>();
 
 /** `virsh capabilities` (what the host can run: kvm or not), asked once a minute at most. */
 export const capabilities = (v: Virsh): Promise<string> =>
-  capabilityViews.get(v.uri, 60_000, 0, () => v.exec(["capabilities"]));
+  capabilityViews.get(connection(v), 60_000, 0, () => v.exec(["capabilities"]));

@@ -2,10 +2,11 @@
 // `existing: true`, a network that is already there (such as `default`), used by name and never
 // changed or deleted.
 import * as z from "zod";
-import type { Context, Diff, ResourceDefinition } from "../resource";
-import { diffStable, stable } from "./compare";
+import { type Context, type Diff, type ResourceDefinition, stable } from "../resource";
+import { declaredDiff, declareResource, type StateOf } from "../schema/declare";
 import { declare, known } from "./declared";
-import { ipv4, objectName, uri } from "./schema";
+import { ipv4, objectName, uriInput } from "./schema";
+import { sshInput } from "./ssh-connection";
 import { type Virsh, virshFor } from "./virsh";
 import { attr, buildXml, child, children, parseXml, text } from "./xml";
 
@@ -17,33 +18,60 @@ export const netmaskToPrefix = (mask: string): number => ipToInt(mask).toString(
 const sameSubnet = (a: string, b: string, prefix: number): boolean =>
   Math.floor(ipToInt(a) / 2 ** (32 - prefix)) === Math.floor(ipToInt(b) / 2 ** (32 - prefix));
 
+const replace = { replaceOnChanges: true } as const;
+
 export const networkInputs = z
   .object({
-    uri,
-    name: objectName,
-    /** Use the network of this name that already exists; never change or delete it. */
-    existing: z.boolean().default(false),
-    mode: z.enum(["nat", "route", "isolated"]).default("nat"),
-    /** Bridge device name (default: libvirt picks virbrN). */
+    uri: uriInput,
+    name: objectName.meta({ description: "The network's name in libvirt.", ...replace }),
+    existing: z
+      .boolean()
+      .default(false)
+      .meta({
+        description:
+          "Use the network of this name that already exists (e.g. `default`); never change or delete it.",
+        ...replace,
+      }),
+    mode: z
+      .enum(["nat", "route", "isolated"])
+      .default("nat")
+      .meta({ description: "How guests reach beyond the host.", typeName: "NetworkMode", ...replace }),
     bridge: z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,15}$/, "must be a Linux interface name (1-15 of A-Z a-z 0-9 _ . -)")
-      .optional(),
-    /** The host's address on the network with its prefix, e.g. 192.168.150.1/24. */
+      .optional()
+      .meta({ description: "Bridge device name (default: libvirt picks virbrN).", ...replace }),
     address: z
       .string()
       .regex(/^[0-9.]+\/\d{1,2}$/, "must be an IPv4 address with a prefix length, e.g. 192.168.150.1/24")
       .refine((s) => ipv4.safeParse(s.split("/")[0]).success && Number(s.split("/")[1]) <= 30, {
         message: "must be an IPv4 address with a prefix length of at most 30",
       })
-      .optional(),
-    dhcp: z.object({ start: ipv4, end: ipv4 }).optional(),
-    /** DNS domain of the guests. */
+      .optional()
+      .meta({
+        description:
+          "The host's address on the network with its prefix, e.g. `192.168.150.1/24`. Required unless `existing`.",
+        ...replace,
+      }),
+    dhcp: z
+      .object({
+        start: ipv4.meta({ description: "First address of the range." }),
+        end: ipv4.meta({ description: "Last address of the range." }),
+      })
+      .optional()
+      .meta({
+        description:
+          "DHCP range inside `address`, not containing the host address. Default: the larger run of addresses on either side of the host address (guests need a lease).",
+        typeName: "NetworkDhcp",
+        ...replace,
+      }),
     domain: z
       .string()
       .regex(/^[A-Za-z0-9.-]+$/, "must be a DNS domain name")
-      .optional(),
-    autostart: z.boolean().default(true),
+      .optional()
+      .meta({ description: "DNS domain of the guests.", ...replace }),
+    autostart: z.boolean().default(true).meta({ description: "Start the network with libvirtd." }),
+    ssh: sshInput,
   })
   .superRefine((v, ctx) => {
     if (v.existing) {
@@ -95,22 +123,22 @@ export function defaultDhcpRange(address: string): { start: string; end: string 
 
 export type NetworkInputs = z.output<typeof networkInputs>;
 
-export interface NetworkState extends Record<string, unknown> {
-  uri: string;
-  name: string;
-  existing: boolean;
-  mode: "nat" | "route" | "isolated";
-  bridge?: string;
-  address?: string;
-  dhcp?: { start: string; end: string };
-  domain?: string;
-  autostart: boolean;
-  uuid: string;
-  /** The bridge device libvirt uses. */
-  bridgeName: string;
-  active: boolean;
-  created: boolean;
-}
+export const networkDeclaration = declareResource({
+  token: "nixlab:libvirt:Network",
+  description: "A libvirt virtual network (NAT with DHCP by default), or an existing one used by name.",
+  inputs: networkInputs,
+  outputs: z.object({
+    uuid: z.string().meta({ description: "The network's UUID (the resource ID)." }),
+    bridgeName: z.string().meta({ description: "The bridge device libvirt uses." }),
+    active: z.boolean().meta({ description: "Whether the network is running." }),
+    created: z
+      .boolean()
+      .meta({ description: "Whether this resource defined the network (an adopted one is never deleted)." }),
+  }),
+  deleteBeforeReplace: true,
+});
+
+export type NetworkState = StateOf<typeof networkDeclaration>;
 
 export function networkXml(n: NetworkInputs): string {
   const [host = "", prefix = "24"] = (n.address ?? "").split("/");
@@ -195,6 +223,7 @@ function toState(
     ...(inputs.domain !== undefined ? { domain: inputs.domain } : {}),
     ...described,
     autostart: inputs.existing ? inputs.autostart : r.autostart,
+    ...(inputs.ssh !== undefined ? { ssh: inputs.ssh } : {}),
     uuid: live.uuid,
     bridgeName: live.bridgeName,
     active: r.active,
@@ -202,18 +231,13 @@ function toState(
   };
 }
 
-const keys = ["uri", "name", "existing", "mode", "bridge", "address", "dhcp", "domain", "autostart"] as const;
-const replaceOnChanges = ["uri", "name", "existing", "mode", "bridge", "address", "dhcp", "domain"] as const;
-
 export const networkDefinition: ResourceDefinition<NetworkInputs, NetworkState> = {
-  token: "nixlab:libvirt:Network",
-  inputs: networkInputs,
-  replaceOnChanges,
+  declaration: networkDeclaration,
 
   async preflight(ctx: Context, news: NetworkInputs) {
     if (!known(news.uri, news.name)) return [];
     if (news.existing) {
-      const v = virshFor(ctx, news.uri);
+      const v = virshFor(ctx, news.uri, news.ssh);
       if ((await v.dumpOrNull(["net-dumpxml", news.name])) === null)
         return [
           {
@@ -227,19 +251,19 @@ export const networkDefinition: ResourceDefinition<NetworkInputs, NetworkState> 
   },
 
   async diff(ctx, id, olds, news): Promise<Diff> {
-    const d = diffStable(olds, news, keys, replaceOnChanges);
+    const d = declaredDiff(networkDeclaration, olds, news);
     if (d.replaces.length > 0) return d;
     // Changed behind our back with no refresh since: gone (made again) or stopped (started).
-    const r = await readLive(virshFor(ctx, olds.uri), id);
+    const r = await readLive(virshFor(ctx, olds.uri, olds.ssh), id);
     if (!r) {
       if (news.existing) throw new Error(`name: the network ${news.name} no longer exists on ${news.uri}`);
-      return { changes: true, replaces: ["name"], deleteBeforeReplace: true };
+      return { changes: true, replaces: ["name"] };
     }
     return !news.existing && !r.active ? { ...d, changes: true } : d;
   },
 
   async create(ctx, news) {
-    const v = virshFor(ctx, news.uri);
+    const v = virshFor(ctx, news.uri, news.ssh);
     if (news.existing) {
       const r = await readLive(v, news.name);
       if (!r) throw new Error(`name: no libvirt network named ${JSON.stringify(news.name)} on ${news.uri}`);
@@ -275,12 +299,12 @@ export const networkDefinition: ResourceDefinition<NetworkInputs, NetworkState> 
   },
 
   async read(ctx, id, state) {
-    const r = await readLive(virshFor(ctx, state.uri), id);
+    const r = await readLive(virshFor(ctx, state.uri, state.ssh), id);
     return r ? { id, state: toState(state, r, state.created) } : null;
   },
 
   async update(ctx, id, olds, news) {
-    const v = virshFor(ctx, news.uri);
+    const v = virshFor(ctx, news.uri, news.ssh);
     if (!news.existing && !(await readLive(v, id))?.active) {
       ctx.log.warn(`network ${news.name} is not active: starting it`);
       await v.exec(["net-start", id]);
@@ -294,7 +318,7 @@ export const networkDefinition: ResourceDefinition<NetworkInputs, NetworkState> 
 
   async delete(ctx, id, state) {
     if (!state.created) return; // adopted: never ours to delete
-    const v = virshFor(ctx, state.uri);
+    const v = virshFor(ctx, state.uri, state.ssh);
     if ((await v.dumpOrNull(["net-dumpxml", id])) === null) return;
     await v.attempt(["net-destroy", id]);
     await v.exec(["net-undefine", id]);

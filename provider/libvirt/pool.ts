@@ -3,45 +3,59 @@
 import { existsSync } from "node:fs";
 import * as z from "zod";
 import type { Context, Diff, ResourceDefinition } from "../resource";
-import { diffStable } from "./compare";
+import { declaredDiff, declareResource, type StateOf } from "../schema/declare";
 import { declare, known } from "./declared";
-import { absolutePath, objectName, uri } from "./schema";
+import { absolutePath, objectName, uriInput } from "./schema";
+import { sshInput } from "./ssh-connection";
 import { type Virsh, virshFor } from "./virsh";
 import { attr, buildXml, child, parseXml, text } from "./xml";
 
+const replace = { replaceOnChanges: true } as const;
+
 export const poolInputs = z
   .object({
-    uri,
-    name: objectName,
-    /** Target directory; created (pool-build) when missing, and then removed on delete. */
-    path: absolutePath.optional(),
-    /** Use the pool of this name that already exists; never change or delete it. */
-    existing: z.boolean().default(false),
-    autostart: z.boolean().default(true),
-    /** Delete the volumes still in the pool on delete, instead of failing. */
-    forceDelete: z.boolean().default(false),
+    uri: uriInput,
+    name: objectName.meta({ description: "The pool's name in libvirt.", ...replace }),
+    path: absolutePath.optional().meta({
+      description:
+        "Target directory. Required unless `existing`. Created (pool-build) when missing, and then removed on delete.",
+      ...replace,
+    }),
+    existing: z
+      .boolean()
+      .default(false)
+      .meta({
+        description: "Adopt the pool of this name that already exists; never change or delete it.",
+        ...replace,
+      }),
+    autostart: z.boolean().default(true).meta({ description: "Start the pool with libvirtd." }),
+    forceDelete: z.boolean().default(false).meta({
+      description: "On delete, delete the volumes still in the pool (overlays first) instead of failing.",
+    }),
+    ssh: sshInput,
   })
   .superRefine((v, ctx) => {
     if (!v.existing && v.path === undefined)
       ctx.addIssue({ code: "custom", path: ["path"], message: "is required unless existing is true" });
   });
 
-export type PoolInputs = z.output<typeof poolInputs>;
+export const poolDeclaration = declareResource({
+  token: "nixlab:libvirt:Pool",
+  description: "A `dir` storage pool: defined, built when its directory is missing, started and autostarted.",
+  inputs: poolInputs,
+  outputs: z.object({
+    uuid: z.string().meta({ description: "The pool's UUID (the resource ID)." }),
+    targetPath: z.string().meta({ description: "The target path libvirt reports (also for adopted pools)." }),
+    active: z.boolean().meta({ description: "Whether the pool is running." }),
+    createdDir: z
+      .boolean()
+      .meta({ description: "Whether this resource created the target directory (then removed on delete)." }),
+  }),
+  deleteBeforeReplace: true,
+});
 
-export interface PoolState extends Record<string, unknown> {
-  uri: string;
-  name: string;
-  path?: string;
-  existing: boolean;
-  autostart: boolean;
-  forceDelete: boolean;
-  uuid: string;
-  /** The target path libvirt reports (also for adopted pools). */
-  targetPath: string;
-  active: boolean;
-  /** Whether this resource created the target directory (so removes it on delete). */
-  createdDir: boolean;
-}
+export type PoolInputs = z.output<typeof poolInputs>;
+export type PoolState = StateOf<typeof poolDeclaration>;
 
 export function poolXml(p: { name: string; path: string }): string {
   return buildXml({ pool: { "@_type": "dir", name: p.name, target: { path: p.path } } });
@@ -64,9 +78,6 @@ export function parsePoolXml(xml: string): PoolLive {
   };
 }
 
-const keys = ["uri", "name", "path", "existing", "autostart", "forceDelete"] as const;
-const replaceOnChanges = ["uri", "name", "path", "existing"] as const;
-
 async function readLive(v: Virsh, idOrName: string) {
   const xml = await v.dumpOrNull(["pool-dumpxml", idOrName]);
   if (xml === null) return null;
@@ -76,13 +87,11 @@ async function readLive(v: Virsh, idOrName: string) {
 }
 
 export const poolDefinition: ResourceDefinition<PoolInputs, PoolState> = {
-  token: "nixlab:libvirt:Pool",
-  inputs: poolInputs,
-  replaceOnChanges,
+  declaration: poolDeclaration,
 
   async preflight(ctx: Context, news: PoolInputs) {
     if (!known(news.uri, news.name)) return [];
-    const v = virshFor(ctx, news.uri);
+    const v = virshFor(ctx, news.uri, news.ssh);
     if (news.existing) {
       if ((await v.dumpOrNull(["pool-dumpxml", news.name])) === null)
         return [
@@ -97,19 +106,18 @@ export const poolDefinition: ResourceDefinition<PoolInputs, PoolState> = {
   },
 
   async diff(ctx, id, olds, news): Promise<Diff> {
-    const d = diffStable(olds, news, keys, replaceOnChanges);
+    const d = declaredDiff(poolDeclaration, olds, news);
     if (d.changes || news.existing) return d;
     // Changed behind our back with no refresh since: gone (create it again) or broken (repair).
-    const v = virshFor(ctx, olds.uri);
-    if ((await v.dumpOrNull(["pool-dumpxml", id])) === null)
-      return { changes: true, replaces: ["name"], deleteBeforeReplace: true };
+    const v = virshFor(ctx, olds.uri, olds.ssh);
+    if ((await v.dumpOrNull(["pool-dumpxml", id])) === null) return { changes: true, replaces: ["name"] };
     const running = (await v.info(["pool-info", id]))?.State === "running";
     const dirOk = !running || !v.local || existsSync(String(olds.targetPath));
     return running && dirOk && olds.active !== false ? d : { ...d, changes: true };
   },
 
   async create(ctx, news) {
-    const v = virshFor(ctx, news.uri);
+    const v = virshFor(ctx, news.uri, news.ssh);
     if (news.existing) {
       const r = await readLive(v, news.name);
       if (!r)
@@ -161,7 +169,7 @@ export const poolDefinition: ResourceDefinition<PoolInputs, PoolState> = {
   },
 
   async read(ctx, id, state) {
-    const v = virshFor(ctx, state.uri);
+    const v = virshFor(ctx, state.uri, state.ssh);
     const health = await poolHealth(v, id, { start: false });
     if (!health.r) return null;
     if (!health.usable) ctx.log.warn(`storage pool ${state.name}: ${health.problem}`);
@@ -173,7 +181,7 @@ export const poolDefinition: ResourceDefinition<PoolInputs, PoolState> = {
   },
 
   async update(ctx, id, olds, news) {
-    const v = virshFor(ctx, news.uri);
+    const v = virshFor(ctx, news.uri, news.ssh);
     let createdDir = olds.createdDir;
     if (!news.existing) {
       const health = await poolHealth(v, id, { start: false });
@@ -198,7 +206,7 @@ export const poolDefinition: ResourceDefinition<PoolInputs, PoolState> = {
 
   async delete(ctx, id, state) {
     if (state.existing) return; // adopted: not ours
-    const v = virshFor(ctx, state.uri);
+    const v = virshFor(ctx, state.uri, state.ssh);
     if ((await v.dumpOrNull(["pool-dumpxml", id])) === null) return;
     const health = await poolHealth(v, id, { start: true });
     // The pool's own volumes were deleted by their Volume resources before this runs: what is
@@ -296,6 +304,7 @@ function toState(
     existing: inputs.existing,
     autostart: inputs.existing ? inputs.autostart : r.autostart,
     forceDelete: inputs.forceDelete,
+    ...(inputs.ssh !== undefined ? { ssh: inputs.ssh } : {}),
     uuid: r.live.uuid,
     targetPath: r.live.targetPath,
     active: r.active,

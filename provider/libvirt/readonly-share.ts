@@ -1,13 +1,14 @@
-// Read-only virtiofs shares on a local libvirt host. libvirt 9 with the C virtiofsd refuses
+// Read-only virtiofs shares on a libvirt host (this machine, or one reached over SSH). libvirt 9 with the C virtiofsd refuses
 // `<readonly/>` for virtiofs, and a guest that mounts a share read-only itself can remount it
 // read-write (guest root runs an experimental kernel). So the host enforces it: the share's
 // source becomes a read-only bind mount of the folder, and virtiofsd serves that; a write from
 // the guest fails with EROFS whatever the guest does. One mount per source folder, shared by
-// the domains that use it, removed when the last of them is deleted.
+// the domains that use it, removed when the last of them is deleted. The mounts are made on the
+// libvirt host: here, or over SSH (MountHost) for a qemu+ssh:// host.
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmdirSync } from "node:fs";
 import * as path from "node:path";
-import { type Runner, runChecked } from "../exec";
+import { CommandError, type Runner, runChecked } from "../exec";
 
 /** Where the read-only views live (NIXLAB_RO_SHARE_DIR overrides, e.g. for tests). */
 export const readOnlyRoot = (env: NodeJS.ProcessEnv = process.env): string =>
@@ -36,41 +37,96 @@ export function parseMountInfo(text: string): Map<string, string[]> {
 
 const mountsNow = (): Map<string, string[]> => parseMountInfo(readFileSync("/proc/self/mountinfo", "utf8"));
 
+/** The machine the views are made on: commands, its mount table, folders. */
+export interface MountHost {
+  run: Runner;
+  mounts(): Promise<Map<string, string[]>>;
+  mkdir(dir: string): Promise<void>;
+  /** Remove an empty folder; nothing when it is gone or not empty. */
+  rmdir(dir: string): Promise<void>;
+}
+
+/** This machine. */
+export function localMountHost(run: Runner): MountHost {
+  return {
+    run,
+    mounts: async () => mountsNow(),
+    mkdir: async (dir) => {
+      mkdirSync(dir, { recursive: true, mode: 0o755 });
+    },
+    rmdir: async (dir) => {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // already gone, or not empty (not ours to remove)
+      }
+    },
+  };
+}
+
+/** A host whose commands `run` executes there (an ssh runner). */
+export function remoteMountHost(run: Runner): MountHost {
+  return {
+    run,
+    mounts: async () => parseMountInfo((await runChecked(run, "cat", ["/proc/self/mountinfo"])).stdout),
+    mkdir: async (dir) => {
+      await runChecked(run, "mkdir", ["-p", "-m", "0755", dir]);
+    },
+    rmdir: async (dir) => {
+      await run("rmdir", [dir]);
+    },
+  };
+}
+
 /** Is `view` mounted read-only right now? */
 export function isReadOnlyMount(view: string): boolean {
   return mountsNow().get(view)?.includes("ro") ?? false;
 }
 
 /** Make sure the read-only view of `source` is mounted; returns its path. */
-export async function ensureReadOnlyView(run: Runner, source: string): Promise<string> {
+export async function ensureReadOnlyView(host: MountHost, source: string): Promise<string> {
+  const { run } = host;
   const view = readOnlyView(source);
-  const opts = mountsNow().get(view);
+  const opts = (await host.mounts()).get(view);
   if (opts?.includes("ro")) return view;
   if (opts) await runChecked(run, "umount", [view]); // a stale read-write mount: never serve that
-  mkdirSync(view, { recursive: true, mode: 0o755 });
+  await host.mkdir(view);
   // util-linux turns `bind,ro` into a bind and a read-only remount of it.
   await runChecked(run, "mount", ["--bind", "-o", "ro", source, view]);
-  if (!isReadOnlyMount(view)) {
+  if (!(await host.mounts()).get(view)?.includes("ro")) {
     await run("umount", [view]);
     throw new Error(`could not make a read-only view of ${source} at ${view}`);
   }
   return view;
 }
 
+let viewQueue: Promise<unknown> = Promise.resolve();
+
+/**
+ * One view operation at a time in this process (domains are created and deleted in parallel):
+ * a create mounts its views and defines its domain under the lock, a release decides what is
+ * unused under it, so a release never unmounts a view whose domain is about to be defined.
+ */
+export function withViewLock<T>(fn: () => Promise<T>): Promise<T> {
+  const turn = viewQueue.then(fn, fn);
+  viewQueue = turn.catch(() => undefined);
+  return turn;
+}
+
 /** Unmount and remove views that no domain uses any more (`inUse`: sources of defined domains). */
 export async function releaseReadOnlyViews(
-  run: Runner,
+  host: MountHost,
   views: readonly string[],
   inUse: ReadonlySet<string>,
 ): Promise<void> {
-  const mounted = mountsNow();
+  const mounted = await host.mounts();
   for (const view of views) {
     if (inUse.has(view)) continue;
-    if (mounted.has(view)) await runChecked(run, "umount", [view]);
-    try {
-      rmdirSync(view);
-    } catch {
-      // already gone, or not empty (not ours to remove)
+    if (mounted.has(view)) {
+      const r = await host.run("umount", [view]);
+      // Unmounted meanwhile (another process releasing it too) is what was wanted.
+      if (r.exitCode !== 0 && !/not mounted/.test(r.stderr)) throw new CommandError("umount", [view], r);
     }
+    await host.rmdir(view);
   }
 }

@@ -15,6 +15,12 @@ export const uri = z
   )
   .default(defaultUri);
 
+/** The `uri` input of every libvirt resource: another host is another object, so it replaces. */
+export const uriInput = uri.meta({
+  description: "libvirt connection URI (`qemu+ssh://user@host/system` for a remote host).",
+  replaceOnChanges: true,
+});
+
 /** libvirt object names: anything printable without `/` (libvirt refuses it; volumes are files). */
 export const objectName = z
   .string()
@@ -56,4 +62,4 @@ export const mac = z
 
 export const plainText = z.string().refine(noControl, "must not contain control characters");
 
-export const volumeFormat = z.enum(["qcow2", "raw"]);
+export const volumeFormat = z.enum(["qcow2", "raw"]).meta({ typeName: "VolumeFormat" });

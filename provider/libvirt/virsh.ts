@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { CommandError, type Runner, type RunResult } from "../exec";
+import { withSshMaterial } from "../host/ssh";
 import type { Context } from "../resource";
+import { connectionFor, type LibvirtSsh, withConnectUri } from "./ssh-connection";
 
 export const defaultUri = "qemu:///system";
 
@@ -33,6 +35,8 @@ export function isNotFound(result: RunResult): boolean {
  * Those are retried.
  */
 export function isTransient(result: RunResult): boolean {
+  // An ssh login that is refused (unknown host key, key not accepted) stays refused.
+  if (/Host key verification failed|Permission denied \(/.test(result.stderr)) return false;
   return /failed to connect (socket|to the hypervisor)|End of file while reading data|Cannot (recv|write|read) data|client socket is closed|connection closed due to keepalive|Connection reset by peer|Broken pipe|has asynchronous jobs running|is locked by another|Timed out during operation: cannot acquire state change lock/i.test(
     result.stderr,
   );
@@ -58,6 +62,8 @@ export interface VirshOptions {
   retryForMs?: number;
   /** Called before each retry (progress for the engine). */
   onRetry?: (message: string) => void;
+  /** Key and known_hosts for a qemu+ssh:// URI (ssh-connection.ts). */
+  ssh?: LibvirtSsh | undefined;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -93,10 +99,7 @@ export class Virsh {
     let delay = 250;
     let retried = false;
     for (;;) {
-      const result = await this.run("virsh", virshArgs(this.uri, args), {
-        input,
-        timeoutMs: this.opts.timeoutMs ?? 10 * 60_000,
-      });
+      const result = await this.once(args, input);
       if (result.exitCode === 0 || !isTransient(result) || Date.now() + delay > deadline)
         return { result, retried };
       const why = result.stderr.trim().split("\n").pop() ?? "";
@@ -105,6 +108,18 @@ export class Virsh {
       delay = Math.min(delay * 2, 5_000);
       retried = true;
     }
+  }
+
+  /** One virsh call; over ssh with the key and known_hosts written out for its duration. */
+  private async once(args: readonly string[], input?: string): Promise<RunResult> {
+    const timeoutMs = this.opts.timeoutMs ?? 10 * 60_000;
+    const conn = this.opts.ssh ? connectionFor(this.uri, this.opts.ssh) : undefined;
+    if (!conn) return this.run("virsh", virshArgs(this.uri, args), { input, timeoutMs });
+    return withSshMaterial(conn, (m) =>
+      withConnectUri(this.uri, conn, m, (uri, env) =>
+        this.run("virsh", virshArgs(uri, args), { input, timeoutMs, env }),
+      ),
+    );
   }
 
   /** stdout of a dumpxml-like call, or null when the object does not exist. */
@@ -152,7 +167,10 @@ export function parseInfo(out: string): Record<string, string> {
   return info;
 }
 
-/** A Virsh for a resource operation: retries are reported to the engine as warnings. */
-export function virshFor(ctx: Pick<Context, "run" | "log">, uri: string): Virsh {
-  return new Virsh(ctx.run, uri, { onRetry: (m) => ctx.log.warn(m) });
+/**
+ * A Virsh for a resource operation: retries are reported to the engine as warnings; `ssh` (the
+ * resource's secret input) reaches a qemu+ssh:// host with its own key and known_hosts.
+ */
+export function virshFor(ctx: Pick<Context, "run" | "log">, uri: string, ssh?: LibvirtSsh): Virsh {
+  return new Virsh(ctx.run, uri, { onRetry: (m) => ctx.log.warn(m), ssh });
 }

@@ -11,13 +11,14 @@ import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as z from "zod";
-import type { Context, Diff, ResourceDefinition } from "../resource";
-import { stable } from "./compare";
+import { type Context, type Diff, type ResourceDefinition, stable } from "../resource";
+import { declaredDiff, declareResource, type StateOf } from "../schema/declare";
 import { declare, declaredBy, known, volumeKey } from "./declared";
 import { parsePoolXml, parseVolList } from "./pool";
 import { withPoolLock } from "./pool-lock";
 import { imageInfo } from "./qemu-img";
-import { absolutePath, objectName, size, uri, volumeFormat } from "./schema";
+import { absolutePath, objectName, size, uriInput, volumeFormat } from "./schema";
+import { sshInput } from "./ssh-connection";
 import { libvirtBytes } from "./units";
 import { type Virsh, virshFor } from "./virsh";
 import { Gatherer, virshEach } from "./virsh-batch";
@@ -48,23 +49,39 @@ async function sha256File(file: string): Promise<string> {
   return h.digest("hex");
 }
 
+const replace = { replaceOnChanges: true } as const;
+
 export const volumeInputs = z
   .object({
-    uri,
-    /** The pool (name) the volume lives in. */
-    pool: objectName,
-    /** Required for overlays and empty volumes; uploads default to a content-addressed name. */
-    name: objectName.optional(),
-    /** Upload: a local image file. */
-    source: absolutePath.optional(),
-    /** Overlay: name of the base volume. */
-    backingVolume: objectName.optional(),
-    /** Pool of the base volume (default: `pool`). */
-    backingPool: objectName.optional(),
-    /** Empty: the size (required); overlay: the virtual size (default: the base's). */
-    size: size.optional(),
-    /** Empty volumes: default qcow2. Overlays are always qcow2. Uploads: detected when not given. */
-    format: volumeFormat.optional(),
+    uri: uriInput,
+    pool: objectName.meta({ description: "Name of the pool the volume lives in.", ...replace }),
+    name: objectName.optional().meta({
+      description:
+        "The volume's name. Required for overlays and empty volumes; an upload without one gets a content-addressed name.",
+      ...replace,
+    }),
+    source: absolutePath.optional().meta({
+      description: "Upload: a local image file (e.g. a qcow2 in the Nix store), uploaded into the pool.",
+      ...replace,
+    }),
+    backingVolume: objectName.optional().meta({
+      description: "Overlay: name of the base volume; the volume is a qcow2 overlay on it.",
+      ...replace,
+    }),
+    backingPool: objectName
+      .optional()
+      .meta({ description: "Pool of the base volume (default: `pool`).", ...replace }),
+    size: size.optional().meta({
+      description:
+        'Empty volume: its size (required), in bytes or with a unit ("10G", "512MiB"); overlay: its virtual size (default: the base\'s).',
+      change: "growing: update (`vol-resize`); shrinking: replace",
+    }),
+    format: volumeFormat.optional().meta({
+      description:
+        "Empty volumes: default qcow2. Overlays are always qcow2. Uploads: detected when not given.",
+      ...replace,
+    }),
+    ssh: sshInput,
   })
   .superRefine((v, ctx) => {
     const kinds = [v.source !== undefined, v.backingVolume !== undefined].filter(Boolean).length;
@@ -102,35 +119,41 @@ export const volumeInputs = z
   }));
 
 export type VolumeInputs = z.output<typeof volumeInputs>;
-export type VolumeKind = "upload" | "overlay" | "empty";
+export type VolumeKind = VolumeState["kind"];
 
 export const volumeKind = (v: VolumeInputs): VolumeKind =>
   v.source !== undefined ? "upload" : v.backingVolume !== undefined ? "overlay" : "empty";
 
-export interface VolumeState extends Record<string, unknown> {
-  uri: string;
-  pool: string;
-  /** The volume's name (for uploads without one: the content-addressed name chosen). */
-  name: string;
-  source?: string;
-  backingVolume?: string;
-  backingPool?: string;
-  size?: number;
-  format?: "qcow2" | "raw";
-  kind: VolumeKind;
-  /** Path of the volume on the libvirt host (also its key). */
-  path: string;
-  /** Virtual size in bytes. */
-  capacity: number;
-  /** Bytes allocated on the host. */
-  allocation: number;
-  /** The format libvirt reports. */
-  actualFormat: string;
-  backingPath?: string;
-  backingFormat?: string;
-  /** False when an upload found its content-addressed volume already there (then never deleted). */
-  created: boolean;
-}
+export const volumeDeclaration = declareResource({
+  token: "nixlab:libvirt:Volume",
+  description:
+    "A storage volume: an uploaded image (`source`), a qcow2 overlay on a base volume (`backingVolume`), or an empty disk (`size`).",
+  inputs: volumeInputs,
+  outputs: z.object({
+    name: z
+      .string()
+      .meta({ description: "The volume's name (for uploads: the content-addressed one it got)." }),
+    kind: z.enum(["upload", "overlay", "empty"]).meta({
+      description: "How the volume was made.",
+      typeName: "VolumeKind",
+    }),
+    path: z
+      .string()
+      .meta({ description: "Path of the volume on the libvirt host (its key, and the resource ID)." }),
+    capacity: z.number().meta({ description: "Virtual size in bytes." }),
+    allocation: z.number().meta({ description: "Bytes allocated on the host." }),
+    actualFormat: z.string().meta({ description: "The format libvirt reports." }),
+    backingPath: z.string().optional().meta({ description: "Path of the base volume (overlays)." }),
+    backingFormat: z.string().optional().meta({ description: "Format of the base volume (overlays)." }),
+    created: z.boolean().meta({
+      description:
+        "False when an upload found its content-addressed volume already there (such a resource never deletes it).",
+    }),
+  }),
+  deleteBeforeReplace: true,
+});
+
+export type VolumeState = StateOf<typeof volumeDeclaration>;
 
 export interface VolumeSpec {
   name: string;
@@ -216,7 +239,8 @@ const scans = new Gatherer<Virsh, VolumeScan>(20, async (_uri, vs) => {
   return vs.map(() => scan);
 });
 
-const volumeScan = (v: Virsh): Promise<VolumeScan> => scans.request(v.uri, v);
+const volumeScan = (v: Virsh): Promise<VolumeScan> =>
+  scans.request(batchKey({ uri: v.uri, pool: "", ssh: v.opts.ssh }), v);
 
 async function scanVolumes(v: Virsh): Promise<VolumeScan> {
   const pools = await v.names(["pool-list", "--name"]);
@@ -259,6 +283,7 @@ function toState(news: VolumeInputs, name: string, live: VolumeLive, created: bo
     ...(news.size !== undefined ? { size: news.size } : {}),
     ...(news.format !== undefined ? { format: news.format } : {}),
     kind: volumeKind(news),
+    ...(news.ssh !== undefined ? { ssh: news.ssh } : {}),
     path: live.path,
     capacity: live.capacity,
     allocation: live.allocation,
@@ -269,17 +294,13 @@ function toState(news: VolumeInputs, name: string, live: VolumeLive, created: bo
   };
 }
 
-const replaceKeys = ["uri", "pool", "name", "source", "backingVolume", "backingPool", "format"] as const;
-
 export const volumeDefinition: ResourceDefinition<VolumeInputs, VolumeState> = {
-  token: "nixlab:libvirt:Volume",
-  inputs: volumeInputs as unknown as z.ZodType<VolumeInputs>,
-  replaceOnChanges: replaceKeys,
+  declaration: volumeDeclaration,
 
   async preflight(ctx: Context, news: VolumeInputs) {
     const failures: { property: string; reason: string }[] = [];
     if (!known(news.uri)) return failures;
-    const v = virshFor(ctx, news.uri);
+    const v = virshFor(ctx, news.uri, news.ssh);
     const poolKnown =
       !known(news.pool) ||
       declaredBy("pool", news.uri, news.pool) !== undefined ||
@@ -326,41 +347,38 @@ export const volumeDefinition: ResourceDefinition<VolumeInputs, VolumeState> = {
   },
 
   async diff(ctx, _id, olds, news): Promise<Diff> {
-    const changed: string[] = [];
-    const replaces: string[] = [];
-    for (const k of replaceKeys) {
-      // An upload without a name keeps the content-addressed name it was given.
-      if (k === "name" && news.name === undefined) continue;
-      if (stable(olds[k]) !== stable(news[k])) {
-        changed.push(k);
-        replaces.push(k);
-      }
-    }
+    // An upload without a name keeps the content-addressed name it was given; size has its own rule.
+    const d = declaredDiff(
+      volumeDeclaration,
+      olds,
+      news,
+      news.name === undefined ? ["name", "size"] : ["size"],
+    );
     if (olds.size !== news.size) {
-      changed.push("size");
       // Growing is a vol-resize; shrinking would lose data, so it replaces.
-      if (news.size === undefined || olds.size === undefined || news.size < olds.size) replaces.push("size");
+      const shrinks = news.size === undefined || olds.size === undefined || news.size < olds.size;
+      (shrinks ? d.replaces : d.updates).push("size");
+      d.changes = true;
     }
     // Gone behind our back (and no refresh since): recreate it.
     if (
-      changed.length === 0 &&
-      (await virshFor(ctx, olds.uri).dumpOrNull(["vol-dumpxml", olds.path])) === null
+      !d.changes &&
+      (await virshFor(ctx, olds.uri, olds.ssh).dumpOrNull(["vol-dumpxml", olds.path])) === null
     ) {
       ctx.log.warn(`volume ${olds.path} no longer exists: it will be created again`);
-      return { changes: true, replaces: ["name"], deleteBeforeReplace: true };
+      return { changes: true, replaces: ["name"] };
     }
-    // Names are unique in a pool: a replacement (also a forced one, `up --replace`) deletes first.
-    return { changes: changed.length > 0, replaces, deleteBeforeReplace: true };
+    return d;
   },
 
   async create(ctx, news) {
     if (volumeKind(news) === "upload")
       return await withPoolLock(news.uri, news.pool, () => createVolume(ctx, news));
-    return await creates.request(JSON.stringify([news.uri, news.pool]), { ctx, news });
+    return await creates.request(batchKey(news), { ctx, news });
   },
 
   async read(ctx, id, state) {
-    const xml = await readVolume(ctx, state.uri, state.pool, id);
+    const xml = await reads.request(batchKey(state), { ctx, id, state });
     if (xml === null) return null;
     const live = parseVolumeXml(xml);
     // The requested size stays what was asked for (libvirt rounds capacity up); only a volume
@@ -382,7 +400,7 @@ export const volumeDefinition: ResourceDefinition<VolumeInputs, VolumeState> = {
 
   async update(ctx, id, olds, news) {
     return await withPoolLock(news.uri, news.pool, async () => {
-      const v = virshFor(ctx, news.uri);
+      const v = virshFor(ctx, news.uri, news.ssh);
       if (news.size !== undefined && olds.size !== news.size) {
         ctx.log.info(`growing ${olds.path} to ${news.size} bytes`);
         await v.exec(["vol-resize", id, String(news.size)]);
@@ -395,7 +413,7 @@ export const volumeDefinition: ResourceDefinition<VolumeInputs, VolumeState> = {
 
   async delete(ctx, id, state) {
     if (!state.created) return; // found, not made: shared content-addressed base of someone else
-    const v = virshFor(ctx, state.uri);
+    const v = virshFor(ctx, state.uri, state.ssh);
     // Outside the pool's lock, so that deletes side by side share one scan (the engine deletes
     // a base only after the overlays that depend on it).
     const scan = await volumeScan(v);
@@ -434,7 +452,7 @@ function volumeSpec(news: VolumeInputs, base: VolumeLive | undefined): VolumeSpe
 }
 
 async function createVolume(ctx: Context, news: VolumeInputs) {
-  const v = virshFor(ctx, news.uri);
+  const v = virshFor(ctx, news.uri, news.ssh);
   const kind = volumeKind(news);
   if (kind === "upload") return await upload(ctx, v, news);
   const name = news.name as string;
@@ -497,23 +515,32 @@ async function upload(ctx: Context, v: Virsh, news: VolumeInputs) {
   }
 }
 
+/** Requests share a batch when they go to the same pool over the same connection (URI and ssh key). */
+const batchKey = (r: { uri: string; pool: string; ssh?: unknown }): string =>
+  JSON.stringify([
+    r.uri,
+    r.pool,
+    r.ssh === undefined ? "" : createHash("sha256").update(stable(r.ssh)).digest("hex"),
+  ]);
+
 /**
  * Reads of one pool's volumes that arrive together (a refresh reads every resource side by side)
  * share one pool-refresh and one virsh process for all their vol-dumpxml. The refresh comes first:
  * the pool's cached view may predate an out-of-band change of its directory. A volume whose XML
  * did not come back is asked for on its own, which tells "gone" (null) from any other error.
  */
-const reads = new Gatherer<{ ctx: Context; id: string }, string | null>(15, async (key, reqs) => {
-  const [uri, pool] = JSON.parse(key) as [string, string];
-  const v = virshFor((reqs[0] as { ctx: Context }).ctx, uri);
-  const outs = await withPoolLock(uri, pool, () =>
-    virshEach(v, [["pool-refresh", pool], ...reqs.map((r) => ["vol-dumpxml", r.id])]),
-  );
-  return reqs.map(async (r, i) => outs[i + 1] ?? (await v.dumpOrNull(["vol-dumpxml", r.id])));
-});
-
-const readVolume = (ctx: Context, uri: string, pool: string, id: string): Promise<string | null> =>
-  reads.request(JSON.stringify([uri, pool]), { ctx, id });
+const reads = new Gatherer<{ ctx: Context; id: string; state: VolumeState }, string | null>(
+  15,
+  async (_key, reqs) => {
+    const first = reqs[0] as { ctx: Context; state: VolumeState };
+    const { uri, pool } = first.state;
+    const v = virshFor(first.ctx, uri, first.state.ssh);
+    const outs = await withPoolLock(uri, pool, () =>
+      virshEach(v, [["pool-refresh", pool], ...reqs.map((r) => ["vol-dumpxml", r.id])]),
+    );
+    return reqs.map(async (r, i) => outs[i + 1] ?? (await v.dumpOrNull(["vol-dumpxml", r.id])));
+  },
+);
 
 type Made = { id: string; state: VolumeState };
 
@@ -524,10 +551,11 @@ type Made = { id: string; state: VolumeState };
  * (a base that is missing, a name that exists, a volume that did not come back) goes through the
  * one-volume path, which reports it as before.
  */
-const creates = new Gatherer<{ ctx: Context; news: VolumeInputs }, Made>(15, async (key, reqs) => {
-  const [uri, pool] = JSON.parse(key) as [string, string];
+const creates = new Gatherer<{ ctx: Context; news: VolumeInputs }, Made>(15, async (_key, reqs) => {
+  const first = reqs[0] as { ctx: Context; news: VolumeInputs };
+  const { uri, pool } = first.news;
   return await withPoolLock(uri, pool, async () => {
-    const v = virshFor((reqs[0] as { ctx: Context }).ctx, uri);
+    const v = virshFor(first.ctx, uri, first.news.ssh);
     const bases = [
       ...new Set(
         reqs

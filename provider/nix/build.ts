@@ -8,7 +8,8 @@ import { existsSync, mkdirSync } from "node:fs";
 import * as path from "node:path";
 import * as z from "zod";
 import { runChecked } from "../exec";
-import { type Context, diffKeys, type ResourceDefinition } from "../resource";
+import type { Context, ResourceDefinition } from "../resource";
+import { declaredDiff, declareResource, type StateOf } from "../schema/declare";
 import {
   buildArgs,
   buildDrvArgs,
@@ -29,56 +30,61 @@ export const buildInputs = z.object({
   flake: z
     .string()
     .min(1, "must name a flake")
-    .refine((f) => !f.startsWith("."), "must be absolute: a flake reference or an absolute path"),
-  attribute: z.string().regex(attrPath, "must be an attribute path such as packages.x86_64-linux.default"),
+    .refine((f) => !f.startsWith("."), "must be absolute: a flake reference or an absolute path")
+    .meta({
+      description: "A flake reference (`path:/…`, `github:…`); the SDK makes a local path `path:/abs`.",
+    }),
+  attribute: z
+    .string()
+    .regex(attrPath, "must be an attribute path such as packages.x86_64-linux.default")
+    .meta({
+      description: "The attribute to build, e.g. `nixosConfigurations.vm.config.system.build.toplevel`.",
+    }),
   overrideInputs: z
     .record(z.string().regex(/^[A-Za-z0-9_/-]+$/, "must be an input name"), z.string().min(1))
-    .default({}),
-  extraArgs: z.array(z.string()).default([]),
+    .default({})
+    .meta({ description: "Input name → flake reference, passed as `--override-input`." }),
+  extraArgs: z.array(z.string()).default([]).meta({ description: "More arguments for nix." }),
   system: z
     .string()
     .regex(/^[a-z0-9_]+-[a-z0-9_]+$/, "must be a Nix system such as x86_64-linux")
-    .optional(),
-  /** Outputs to build and root: names, or ["*"] for all (default: the derivation's default outputs). */
+    .optional()
+    .meta({ description: "Nix's `system` setting." }),
   outputNames: z
     .array(z.string().regex(/^(\*|[A-Za-z0-9_-]+)$/, "must be an output name or *"))
     .min(1)
-    .optional(),
-  /** Where the GC root links go (default: $NIXLAB_STATE_DIR/gcroots or ~/.local/state/nixlab/gcroots). */
+    .optional()
+    .meta({
+      description:
+        'Outputs to build and root: names, or `["*"]` for all (default: the derivation\'s default outputs).',
+    }),
   gcRootDir: z
     .string()
     .refine((d) => path.isAbsolute(d), "must be an absolute path")
-    .optional(),
+    .optional()
+    .meta({
+      description:
+        "Where the GC root links go (default `$NIXLAB_STATE_DIR/gcroots`, else `~/.local/state/nixlab/gcroots`).",
+    }),
 });
 export type BuildInputs = z.infer<typeof buildInputs>;
 
-export interface BuildState extends Record<string, unknown> {
-  flake: string;
-  attribute: string;
-  overrideInputs: Record<string, string>;
-  extraArgs: string[];
-  system?: string;
-  gcRootDir?: string;
-  outputNames?: string[];
-  drvPath: string;
-  /** The `out` output (or the first one). */
-  outPath: string;
-  outputs: Record<string, string>;
-  closureSize: number;
-  narHash: string;
-  /** output name → GC root link */
-  gcRoots: Record<string, string>;
-}
+export const buildDeclaration = declareResource({
+  token: "nixlab:nix:Build",
+  description:
+    "Builds a flake attribute and keeps its closure alive with GC roots; drift is detected on the derivation path.",
+  inputs: buildInputs,
+  outputs: z.object({
+    drvPath: z.string().meta({ description: "The derivation." }),
+    outPath: z.string().meta({ description: "The `out` output (or the first one)." }),
+    outputs: z.record(z.string(), z.string()).meta({ description: "Output name → store path." }),
+    closureSize: z.number().meta({ description: "Size of the closure of outPath, in bytes." }),
+    narHash: z.string().meta({ description: "NAR hash of outPath." }),
+    gcRoots: z.record(z.string(), z.string()).meta({ description: "Output name → GC root link." }),
+  }),
+});
 
-const inputKeys = [
-  "flake",
-  "attribute",
-  "overrideInputs",
-  "extraArgs",
-  "system",
-  "gcRootDir",
-  "outputNames",
-] as const;
+export type BuildState = StateOf<typeof buildDeclaration>;
 
 const target = (i: BuildInputs): FlakeTarget => ({
   flake: i.flake,
@@ -171,17 +177,16 @@ async function build(ctx: Context, id: string, i: BuildInputs): Promise<BuildSta
 }
 
 export const buildResource: ResourceDefinition<BuildInputs, BuildState> = {
-  token: "nixlab:nix:Build",
-  inputs: buildInputs,
-  replaceOnChanges: [],
+  declaration: buildDeclaration,
 
   async diff(ctx, _id, olds, news) {
-    const byInputs = diffKeys(olds, news, inputKeys, []);
+    const byInputs = declaredDiff(buildDeclaration, olds, news);
     const drvPath = await evalDrvPath(ctx, news);
     const drvChanged = drvPath !== olds.drvPath;
     if (drvChanged) ctx.log.info(`derivation changed: ${olds.drvPath} -> ${drvPath}`);
     const rootsMissing = Object.values(olds.gcRoots ?? {}).some((l) => !isStoreLink(l));
-    return { changes: byInputs.changes || drvChanged || rootsMissing, replaces: [] };
+    if (rootsMissing) ctx.log.info("GC roots are missing: they will be made again");
+    return { ...byInputs, changes: byInputs.changes || drvChanged || rootsMissing };
   },
 
   async create(ctx, news) {

@@ -4,40 +4,51 @@
 import * as z from "zod";
 import { runChecked } from "../exec";
 import { type SshConnection, sshConnection, sshOptions, withSshMaterial } from "../host/ssh";
-import { type Context, type ResourceDefinition, same } from "../resource";
+import type { Context, ResourceDefinition } from "../resource";
+import { declaredDiff, declareResource, type StateOf } from "../schema/declare";
 import { copyArgs, pathInfoArgs } from "./commands";
 import { isInvalidPath, parsePathInfo } from "./path-info";
 import { storePath } from "./store-path";
 
-const sshSettings = sshConnection.omit({ host: true, user: true });
+const sshSettings = sshConnection.omit({ host: true, user: true }).meta({ typeName: "SshSettings" });
 
 export const copyInputs = z
   .object({
-    storePath,
-    /** Destination store URI. */
+    storePath: storePath.meta({ description: "The store path whose closure is copied." }),
     to: z
       .string()
       .regex(
         /^(ssh|ssh-ng):\/\/[^\s/]+(\?\S*)?$|^file:\/\/\/\S+$|^s3:\/\/\S+$/,
         "must be ssh-ng://[user@]host, ssh://[user@]host, file:///dir or s3://bucket",
-      ),
-    ssh: sshSettings.default(sshSettings.parse({})),
-    /** Require signatures on the destination (off by default: local builds are unsigned). */
-    checkSigs: z.boolean().default(false),
+      )
+      .meta({
+        description:
+          "Destination store: `ssh-ng://user@host` (with `?remote-store=…` for another store there), `ssh://user@host`, `file:///dir`, `s3://bucket`.",
+      }),
+    ssh: sshSettings.default(sshSettings.parse({})).meta({
+      description: "SSH settings for ssh:// and ssh-ng:// destinations (they reach nix as NIX_SSHOPTS).",
+      secret: true,
+    }),
+    checkSigs: z
+      .boolean()
+      .default(false)
+      .meta({ description: "Require signatures on the destination (off: local builds are unsigned)." }),
   })
   .strict();
 export type CopyInputs = z.infer<typeof copyInputs>;
 
-export interface CopyState extends Record<string, unknown> {
-  storePath: string;
-  to: string;
-  ssh: CopyInputs["ssh"];
-  checkSigs: boolean;
-  /** Number of store paths in the copied closure. */
-  closurePaths: number;
-  /** Sum of the closure's NAR sizes, in bytes. */
-  closureNarSize: number;
-}
+export const copyDeclaration = declareResource({
+  token: "nixlab:nix:Copy",
+  description:
+    "Copies a store path's closure to another Nix store: a host over SSH or a binary cache. Delete leaves the paths there.",
+  inputs: copyInputs,
+  outputs: z.object({
+    closurePaths: z.number().meta({ description: "Number of store paths in the copied closure." }),
+    closureNarSize: z.number().meta({ description: "Sum of the closure's NAR sizes, in bytes." }),
+  }),
+});
+
+export type CopyState = StateOf<typeof copyDeclaration>;
 
 /** The SSH connection a store URI means, or undefined for non-SSH stores. */
 export function sshTarget(to: string, ssh: CopyInputs["ssh"]): SshConnection | undefined {
@@ -79,15 +90,10 @@ async function copy(ctx: Context, i: CopyInputs): Promise<CopyState> {
 }
 
 export const copyResource: ResourceDefinition<CopyInputs, CopyState> = {
-  token: "nixlab:nix:Copy",
-  inputs: copyInputs,
-  secretInputs: ["ssh"],
-  replaceOnChanges: [],
+  declaration: copyDeclaration,
 
   async diff(_ctx, _id, olds, news) {
-    const keys = ["storePath", "to", "ssh", "checkSigs"] as const;
-    const changed = keys.filter((k) => !same(olds[k], news[k]));
-    return { changes: changed.length > 0, replaces: [] };
+    return declaredDiff(copyDeclaration, olds, news);
   },
 
   async create(ctx, news) {

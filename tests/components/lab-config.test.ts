@@ -81,9 +81,10 @@ describe("nixlab:lab config", () => {
         ],
       },
       [
-        'nixlab:lab.guests[0].closure.spec.profiles[1]: Invalid option: expected one of "devel"|"build-tools"|"monitoring"|"controller"',
-        'nixlab:lab.guests[0].closure.spec.storage["/nix/store"].device: must be a device under /dev, such as /dev/vdb or /dev/disk/by-id/virtio-SERIAL',
-        'nixlab:lab.guests[0].closure.spec.storage["/nix/store"]: mkfsArgs and autoFormat cannot be used together',
+        'nixlab:lab.guests[0].closure.spec.profiles[1]: must be one of "devel", "build-tools", "monitoring", "controller", got "gaming"',
+        'nixlab:lab.guests[0].closure.spec.storage["/nix/store"].device: must be a device under /dev, such as /dev/vdb or /dev/disk/by-id/virtio-SERIAL, got "vdb"',
+        'nixlab:lab.guests[0].closure.spec.storage["/nix/store"]: mkfsArgs and autoFormat cannot be used together (autoFormat formats through systemd-makefs, which takes no mkfs arguments)',
+        'nixlab:lab.guests[0].closure.spec.storage["/nix/store"]: /nix/store is used by the imageless backend itself',
       ],
     ],
     [
@@ -97,7 +98,9 @@ describe("nixlab:lab config", () => {
           },
         ],
       },
-      ['nixlab:lab.guests[0].closure.spec.storage["/lib/modules"]: is used by the imageless backend itself'],
+      [
+        'nixlab:lab.guests[0].closure.spec.storage["/lib/modules"]: /lib/modules is used by the imageless backend itself',
+      ],
     ],
     [
       "duplicate guest names after count expansion",
@@ -197,7 +200,7 @@ describe("nixlab:lab config", () => {
         "nixlab:lab.guests[0].extraKernelParams[0]: must not contain newlines or control characters",
         "nixlab:lab.guests[0].extraKernelParams[1]: must not contain newlines or control characters",
         "nixlab:lab.guests[0].extraKernelParams[2]: must not contain newlines or control characters",
-        'nixlab:lab.guests[0].extraKernelParams[3]: must be one kernel parameter (quote blanks: name="a b")',
+        'nixlab:lab.guests[0].extraKernelParams[3]: must be one kernel parameter (quote blanks: name="a b"), got "two words"',
       ],
     ],
     [
@@ -215,8 +218,8 @@ describe("nixlab:lab config", () => {
         },
       }),
       [
-        'nixlab:lab.guests[0].closure.spec.storage["media/test"]: mount point must be a full path, such as /mnt/test',
-        'nixlab:lab.guests[0].closure.spec.storage["/a/../b"]: mount point must not contain ..',
+        'nixlab:lab.guests[0].closure.spec.storage["/a/../b"]: the mount point must not contain "..", got "/a/../b"',
+        'nixlab:lab.guests[0].closure.spec.storage["media/test"]: the mount point must be an absolute path (starting with /), got "media/test"',
       ],
     ],
     [
@@ -226,7 +229,9 @@ describe("nixlab:lab config", () => {
           specGuest("imageless", { shares: { "/mnt/tést": { tag: "t" } } }, { shares: { t: "/srv" } }),
         ],
       },
-      ['nixlab:lab.guests[0].closure.spec.shares["/mnt/tést"]: mount point must be printable ASCII'],
+      [
+        'nixlab:lab.guests[0].closure.spec.shares["/mnt/tést"]: the mount point must be printable ASCII, got "/mnt/tést"',
+      ],
     ],
     [
       "devices outside /dev",
@@ -237,8 +242,8 @@ describe("nixlab:lab config", () => {
         },
       }),
       [
-        'nixlab:lab.guests[0].closure.spec.storage["/t"].device: must be a device under /dev, such as /dev/vdb or /dev/disk/by-id/virtio-SERIAL',
-        'nixlab:lab.guests[0].closure.spec.storage["/u"].device: must not contain ..',
+        'nixlab:lab.guests[0].closure.spec.storage["/t"].device: must be a device under /dev, such as /dev/vdb or /dev/disk/by-id/virtio-SERIAL, got "/tmp/disk.img"',
+        'nixlab:lab.guests[0].closure.spec.storage["/u"].device: must not contain "..", got "/dev/../tmp/x"',
       ],
     ],
     // virtiofs share tags
@@ -262,8 +267,8 @@ describe("nixlab:lab config", () => {
         ],
       },
       [
-        'nixlab:lab.guests[0].closure.spec.shares["/a"].tag: must be 1-36 of A-Z a-z 0-9 _ . + - (a virtiofs tag: no spaces)',
-        'nixlab:lab.guests[0].closure.spec.shares["/b"].tag: must be 1-36 of A-Z a-z 0-9 _ . + - (a virtiofs tag: no spaces)',
+        'nixlab:lab.guests[0].closure.spec.shares["/a"].tag: must be 1-36 of A-Z a-z 0-9 _ . + - (a virtiofs tag: no spaces), got "my src"',
+        'nixlab:lab.guests[0].closure.spec.shares["/b"].tag: must be 1-36 of A-Z a-z 0-9 _ . + - (a virtiofs tag: no spaces), got "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"',
         'nixlab:lab.guests[0].closure.spec.shares["/d"].tag: src is used twice',
         'nixlab:lab.guests[0].closure.spec.shares["/e"].tag: store is the imageless backend\'s own share',
       ],
@@ -271,7 +276,9 @@ describe("nixlab:lab config", () => {
     [
       "share folders: a bad tag, the backend's own tag, none for the demo fixture",
       lab({ shares: { "a b": "/x", modules: "/y" } }),
-      ['nixlab:lab.guests[0].shares["a b"]: must be 1-36 of A-Z a-z 0-9 _ . + - (a virtiofs tag: no spaces)'],
+      [
+        'nixlab:lab.guests[0].shares["a b"]: must be 1-36 of A-Z a-z 0-9 _ . + - (a virtiofs tag: no spaces), got "a b"',
+      ],
     ],
     [
       "share folders the demo fixture does not mount",
@@ -426,7 +433,8 @@ describe("nixlab:lab config", () => {
     expect(cfg).toMatchObject({
       uri: "qemu:///system",
       network: { name: "default" },
-      pool: { name: "nixlab", path: "/var/lib/nixlab/pool" },
+      // Per stack (outside the engine, Pulumi's stack name is "stack"): tests/hosts/hosts-config.test.ts.
+      pool: { name: "nixlab-stack", path: "/var/lib/nixlab/pools/stack", existing: false },
       guests: [{ name: "g", count: 1, vcpus: 2, memoryMiB: 2048, drives: [], shares: {} }],
     });
   });

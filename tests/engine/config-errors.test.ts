@@ -124,9 +124,9 @@ describe("config errors through the Pulumi engine", () => {
     "nixlab:lab.guests[0].shares: only applies to imageless guests",
     "nixlab:lab.guests[0].extraKernelParams: only applies to imageless guests",
     "nixlab:lab.guests[0].closure.spec.shares: only applies to imageless guests (libvirt guests get no virtiofs shares)",
-    'nixlab:lab.guests[0].closure.spec.shares["/src"].tag: must be 1-36 of A-Z a-z 0-9 _ . + - (a virtiofs tag: no spaces)',
-    'nixlab:lab.guests[0].closure.spec.storage["/media/scratch"].device: must be a device under /dev, such as /dev/vdb or /dev/disk/by-id/virtio-SERIAL',
-    'nixlab:lab.guests[0].closure.spec.storage["media/test"]: mount point must be a full path, such as /mnt/test',
+    'nixlab:lab.guests[0].closure.spec.shares["/src"].tag: must be 1-36 of A-Z a-z 0-9 _ . + - (a virtiofs tag: no spaces), got "my source"',
+    'nixlab:lab.guests[0].closure.spec.storage["/media/scratch"].device: must be a device under /dev, such as /dev/vdb or /dev/disk/by-id/virtio-SERIAL, got "vdc"',
+    'nixlab:lab.guests[0].closure.spec.storage["media/test"]: the mount point must be an absolute path (starting with /), got "media/test"',
   ];
 
   test("preview and up list every schema problem by key, plainly, and build nothing", async () => {

@@ -41,7 +41,7 @@ describe("spec.nix: normalisation", () => {
       profiles: ["devel", "monitoring"],
       testSuites: ["fstests", "blktests"],
       user: { name: "kdevops", extraGroups: ["wheel"] },
-      sshKeys: ["ssh-ed25519 AAAA root@host"],
+      sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPleaseReplaceThisWithYourOwnPublicKeyNixlab root@host"],
       consolePassword: "secret",
       shares: { "/src/linux/": { tag: "linux", options: ["ro"] } },
       storage: { "/mnt//scratch": { device: "/dev/vdb", fsType: "xfs", mkfsArgs: ["-f"] } },
@@ -57,8 +57,14 @@ describe("spec.nix: normalisation", () => {
       stateVersion: "25.05",
       profiles: ["devel", "monitoring"],
       testSuites: ["fstests", "blktests"],
-      user: { name: "kdevops", extraGroups: ["wheel"], sshKeys: ["ssh-ed25519 AAAA root@host"] },
-      sshKeys: ["ssh-ed25519 AAAA root@host"],
+      user: {
+        name: "kdevops",
+        extraGroups: ["wheel"],
+        sshKeys: [
+          "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPleaseReplaceThisWithYourOwnPublicKeyNixlab root@host",
+        ],
+      },
+      sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPleaseReplaceThisWithYourOwnPublicKeyNixlab root@host"],
       consolePassword: "secret",
       shares: { "/src/linux": { tag: "linux", options: ["ro"] } },
       storage: {
@@ -129,16 +135,37 @@ describe("spec.nix: errors name the field", () => {
       [
         "user.shell: unknown field (known fields: name, extraGroups, sshKeys)",
         'user.name: must be a user name (lower case letters, digits, _ and -, not starting with a digit or -, at most 32 characters), got "1st"',
-        "user.sshKeys[0]: must not be empty",
+        "user.sshKeys[0]: must be an OpenSSH public key line: TYPE BASE64 [COMMENT], TYPE one of ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, sk-ssh-ed25519@openssh.com, sk-ecdsa-sha2-nistp256@openssh.com",
       ],
     ],
-    ["sshKeys", { backend: "imageless", sshKeys: ["ok", 7] }, ["sshKeys[1]: expected a string, got 7"]],
+    [
+      "sshKeys: public keys only, never quoted back",
+      {
+        backend: "imageless",
+        sshKeys: [
+          "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPleaseReplaceThisWithYourOwnPublicKeyNixlab you@host",
+          7,
+          "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n-----END OPENSSH PRIVATE KEY-----\n",
+          'restrict,from="10.0.0.0/8" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPleaseReplaceThisWithYourOwnPublicKeyNixlab',
+          "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIShort",
+          "ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIPleaseReplaceThisWithYourOwnPublicKeyNixlab",
+          "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPleaseReplaceThisWithYourOwnPublicKeyNixlab a\nssh-ed25519 second",
+        ],
+      },
+      [
+        "sshKeys[1]: must be an OpenSSH public key line (a string)",
+        "sshKeys[2]: is a private key, refused: put its public half here (`ssh-keygen -y -f KEYFILE` prints it) and remove the private key from the stack config",
+        "sshKeys[4]: must be an OpenSSH public key line: its base64 part is not a whole ssh-ed25519 key",
+        "sshKeys[5]: must be an OpenSSH public key line: its base64 part is not a ssh-rsa key",
+        "sshKeys[6]: must be one line without control characters",
+      ],
+    ],
     [
       "shares",
       { backend: "imageless", shares: { "src/linux": { tag: "linux" }, "/data": { options: ["ro"] } } },
       [
         'shares."/data".tag: required',
-        'shares."src/linux" (mount point): expected an absolute path (starting with /), got "src/linux"',
+        'shares."src/linux": the mount point must be an absolute path (starting with /), got "src/linux"',
       ],
     ],
     [
@@ -149,7 +176,7 @@ describe("spec.nix: errors name the field", () => {
       },
       [
         'storage."/mnt/x".size: unknown field (known fields: device, fsType, options, mkfsArgs, autoFormat)',
-        'storage."/mnt/x".device: expected an absolute path (starting with /), got "vdb"',
+        'storage."/mnt/x".device: must be a device under /dev, such as /dev/vdb or /dev/disk/by-id/virtio-SERIAL, got "vdb"',
         'storage."/mnt/x".fsType: must be a filesystem type such as "xfs" or "ext4", got "XFS"',
         'storage."/mnt/x": mkfsArgs and autoFormat cannot be used together (autoFormat formats through systemd-makefs, which takes no mkfs arguments)',
       ],
@@ -177,9 +204,7 @@ describe("spec.nix: errors name the field", () => {
     [
       "kernelParams",
       { backend: "imageless", kernelParams: ["quiet", "a b"] },
-      [
-        'kernelParams[1]: must be a kernel parameter without whitespace (except inside double quotes), got "a b"',
-      ],
+      ['kernelParams[1]: must be one kernel parameter (quote blanks: name="a b"), got "a b"'],
     ],
     [
       "aarch64-linux with the libvirt backend (BIOS GRUB)",
@@ -303,7 +328,7 @@ describe("spec-module.nix: the spec as NixOS configuration", () => {
       profiles: ["controller", "devel"],
       testSuites: ["fstests"],
       user: { name: "kdevops", extraGroups: ["wheel"] },
-      sshKeys: ["ssh-ed25519 AAAA k"],
+      sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPleaseReplaceThisWithYourOwnPublicKeyNixlab k"],
       consolePassword: "pw",
       shares: { "/src": { tag: "src" } },
       storage: { "/mnt/x": { device: "/dev/vdb", fsType: "ext4", autoFormat: true } },
@@ -324,10 +349,26 @@ describe("spec-module.nix: the spec as NixOS configuration", () => {
         networking: { hostName: "ctl" },
         system: { stateVersion: "25.11" },
         nixpkgs: { hostPlatform: "x86_64-linux" },
-        users: { users: { root: { openssh: { authorizedKeys: { keys: ["ssh-ed25519 AAAA k"] } } } } },
+        users: {
+          users: {
+            root: {
+              openssh: {
+                authorizedKeys: {
+                  keys: [
+                    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPleaseReplaceThisWithYourOwnPublicKeyNixlab k",
+                  ],
+                },
+              },
+            },
+          },
+        },
         boot: { kernelParams: ["nokaslr"] },
         nixlab: {
-          user: { name: "kdevops", sshKeys: ["ssh-ed25519 AAAA k"], extraGroups: ["wheel"] },
+          user: {
+            name: "kdevops",
+            sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPleaseReplaceThisWithYourOwnPublicKeyNixlab k"],
+            extraGroups: ["wheel"],
+          },
           shares: { "/src": { tag: "src", options: [] } },
           storage: {
             "/mnt/x": { device: "/dev/vdb", fsType: "ext4", options: [], mkfsArgs: null, autoFormat: true },

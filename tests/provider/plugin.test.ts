@@ -3,7 +3,8 @@
 import * as z from "zod";
 import type { Runner } from "../../provider/exec";
 import { NixlabProvider } from "../../provider/plugin";
-import { diffKeys, type ResourceDefinition, same } from "../../provider/resource";
+import { type ResourceDefinition, same } from "../../provider/resource";
+import { declaredDiff, declareResource } from "../../provider/schema/declare";
 import { isSecret, secret, unwrapSecrets } from "../../provider/secrets";
 
 const unknownValue = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // the engine's preview placeholder
@@ -17,20 +18,27 @@ const fake: Runner = async (cmd, args) => {
   return { exitCode: 0, stdout: "", stderr: "" };
 };
 
-const thing: ResourceDefinition<Inputs, State> = {
+const thingDeclaration = declareResource({
   token: "nixlab:test:Thing",
+  description: "A thing.",
   inputs: z.object({
-    name: z.string().regex(/^[a-z]+$/, "must be lower-case"),
-    password: z.string().optional(),
-    tags: z.record(z.string(), z.string()).default({}),
+    name: z
+      .string()
+      .regex(/^[a-z]+$/, "must be lower-case")
+      .meta({ description: "Its name.", replaceOnChanges: true }),
+    password: z.string().optional().meta({ description: "Its password.", secret: true }),
+    tags: z.record(z.string(), z.string()).default({}).meta({ description: "Its tags." }),
   }),
-  secretInputs: ["password"],
-  replaceOnChanges: ["name"],
+  outputs: z.object({ createdWith: z.string().meta({ description: "The password it was made with." }) }),
+});
+
+const thing: ResourceDefinition<Inputs, State> = {
+  declaration: thingDeclaration,
   async preflight(ctx, news) {
     await ctx.run("probe", [news.name]);
     return news.name === "taken" ? [{ property: "name", reason: "already exists" }] : [];
   },
-  diff: async (_ctx, _id, olds, news) => diffKeys(olds, news, ["name", "password", "tags"], ["name"]),
+  diff: async (_ctx, _id, olds, news) => declaredDiff(thingDeclaration, olds, news),
   create: async (_ctx, news) => ({ id: news.name, state: { ...news, createdWith: news.password ?? "" } }),
   read: async (_ctx, id, state) => (id === "gone" ? null : { id, state }),
   update: async (_ctx, _id, olds, news) => ({ ...olds, ...news }),
@@ -83,6 +91,8 @@ describe("NixlabProvider", () => {
     expect(await provider.diff("a", urn, olds, { name: "a", tags: { a: "1", b: "2" } })).toEqual({
       changes: false,
       replaces: [],
+      diffs: [],
+      detailedDiff: {},
       deleteBeforeReplace: false,
     });
     expect((await provider.diff("a", urn, olds, { name: unknownValue, tags: {} })).replaces).toEqual([

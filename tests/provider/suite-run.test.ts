@@ -234,14 +234,22 @@ describe("pure parts", () => {
       ...inputs,
       suite: { section: "xfs_crc", name: "fstests", options: {} },
     });
-    expect(await suiteRunResource.diff(ctx, "s/g", olds, same)).toEqual({ changes: false, replaces: [] });
-    for (const change of [
-      { runId: "2" },
-      { policy: "fail" },
-      { connection: { ...olds.connection, host: "10.0.0.9" } },
-    ]) {
+    expect(await suiteRunResource.diff(ctx, "s/g", olds, same)).toEqual({
+      changes: false,
+      replaces: [],
+      updates: [],
+    });
+    for (const [change, key] of [
+      [{ runId: "2" }, "runId"],
+      [{ policy: "fail" }, "policy"],
+      [{ connection: { ...olds.connection, host: "10.0.0.9" } }, "connection"],
+    ] as const) {
       const news = suiteRunInputs.parse({ ...inputs, ...change });
-      expect(await suiteRunResource.diff(ctx, "s/g", olds, news)).toEqual({ changes: true, replaces: [] });
+      expect(await suiteRunResource.diff(ctx, "s/g", olds, news)).toEqual({
+        changes: true,
+        replaces: [],
+        updates: [key],
+      });
     }
   });
 });

@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { pulumiBinDir, repoRoot, testKernel } from "./paths";
-import { sweepTestDomainsSync } from "./sweep";
+import { sweepDeadRunsObjectsSync, sweepTestDomainsSync } from "./sweep";
 
 function requireCommand(cmd: string, hint: string): void {
   try {
@@ -28,6 +28,6 @@ export default function globalSetup(): void {
   testKernel();
   // Starts libvirtd/virtlogd and the default network if they are not running (idempotent, fast when up).
   execFileSync("bash", [path.join(repoRoot, "scripts/setup/libvirt")], { stdio: "inherit" });
-  const stale = sweepTestDomainsSync();
-  if (stale.length > 0) console.warn(`removed stale test domains: ${stale.join(", ")}`);
+  const stale = [...sweepTestDomainsSync(), ...sweepDeadRunsObjectsSync()];
+  if (stale.length > 0) console.warn(`removed what earlier test runs left: ${stale.join(", ")}`);
 }

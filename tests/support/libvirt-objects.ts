@@ -2,7 +2,7 @@
 // prefix. The global sweep only handles domains; tests that make pools or networks call this in
 // afterAll with a prefix of their own (always starting with testPrefix).
 import { execFileSync } from "node:child_process";
-import { testPrefix } from "./paths";
+import { testPrefixRoot } from "./paths";
 
 const uri = "qemu:///system";
 const virsh = (args: string[]): string => {
@@ -23,7 +23,7 @@ const names = (out: string): string[] =>
 
 /** Destroy and undefine domains, pools (deleting their volumes, overlays first) and networks named `prefix*`. */
 export function sweepLibvirtObjects(prefix: string): string[] {
-  if (!prefix.startsWith(testPrefix)) throw new Error(`refusing to sweep ${prefix}: not a test prefix`);
+  if (!prefix.startsWith(testPrefixRoot)) throw new Error(`refusing to sweep ${prefix}: not a test prefix`);
   const removed: string[] = [];
   for (const d of names(virsh(["list", "--all", "--name"])).filter((n) => n.startsWith(prefix))) {
     virsh(["destroy", d]);

@@ -1,7 +1,8 @@
 // Leftover sweeping for the global set-up and teardown, which run outside jest's module
 // loader (so node:child_process rather than execa).
 import { execFileSync } from "node:child_process";
-import { runAlive, testPrefix, testRunOf } from "./paths";
+import { sweepLibvirtObjects } from "./libvirt-objects";
+import { runAlive, testPrefix, testPrefixRoot, testRunOf } from "./paths";
 
 const uri = "qemu:///system";
 
@@ -30,4 +31,18 @@ export function sweepTestDomainsSync(own = false): string[] {
     }
   }
   return names;
+}
+
+/** Pools and networks (with their volumes) of test runs that are no longer alive. */
+export function sweepDeadRunsObjectsSync(): string[] {
+  const list = (what: string) =>
+    execFileSync("virsh", ["-q", "-c", uri, what, "--all", "--name"], { encoding: "utf8" })
+      .split("\n")
+      .map((n) => n.trim());
+  const dead = new Set<number>();
+  for (const n of [...list("pool-list"), ...list("net-list")]) {
+    const pid = testRunOf(n);
+    if (pid !== undefined && !runAlive(pid)) dead.add(pid);
+  }
+  return [...dead].flatMap((pid) => sweepLibvirtObjects(`${testPrefixRoot}${pid}-`));
 }

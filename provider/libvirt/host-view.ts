@@ -74,12 +74,14 @@ const leaseViews = new SharedView<LeaseView>();
 /** The leases of a network and the active domains, in one virsh process. */
 export function leaseView(v: Virsh, network: string, maxAgeMs: number, after: number): Promise<LeaseView> {
   return leaseViews.get(JSON.stringify([connection(v), network]), maxAgeMs, after, async () => {
-    const [leases, active] = await virshEach(v, [
+    // An empty lease table prints nothing, as a failure does: net-info tells them apart.
+    const [info, leases, active] = await virshEach(v, [
+      ["net-info", network],
       ["net-dhcp-leases", network],
       ["list", "--uuid"],
     ]);
     return {
-      leases: leases == null ? null : parseLeases(leases),
+      leases: info == null ? null : parseLeases(leases ?? ""),
       active: active == null ? null : parseUuids(active),
     };
   });

@@ -5,6 +5,7 @@
 // them together unmounts it once, without errors.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { execa } from "execa";
 import { type JavaScriptValue, Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { readOnlyView } from "../../provider/libvirt/readonly-share";
 import { NixlabProvider } from "../../provider/plugin";
@@ -12,6 +13,7 @@ import { definitions, providerVersion } from "../../provider/registry";
 import { removeDomainFiles } from "../libvirt/harness";
 import { buildFixtureInitramfs, renderFixtureInit } from "../support/fixture-guest";
 import { virsh, waitForConsole } from "../support/libvirt";
+import { sweepLibvirtObjects } from "../support/libvirt-objects";
 import { testKernel, testPrefix } from "../support/paths";
 import { recordingRunner } from "../support/provider-harness";
 import { makeWorkDir, removeWorkDir } from "../support/workdir";
@@ -33,8 +35,22 @@ describe("guests side by side on qemu:///system", () => {
   let work: string;
   let share: string;
 
-  beforeAll(() => {
+  const network = `${run}net`;
+
+  beforeAll(async () => {
     work = makeWorkDir("side-by-side");
+    // A network of its own: the leases of `default` are shared with everything else on the host.
+    const used = (await execa("ip", ["-4", "-o", "addr"])).stdout;
+    const third = Array.from({ length: 200 }, (_, i) => 20 + ((process.pid + i) % 200)).find(
+      (t) => !used.includes(` 10.214.${t}.`),
+    );
+    const xml = path.join(work, "network.xml");
+    writeFileSync(
+      xml,
+      `<network><name>${network}</name><forward mode="nat"/><ip address="10.214.${third}.1" netmask="255.255.255.0"><dhcp><range start="10.214.${third}.2" end="10.214.${third}.254"/></dhcp></ip></network>`,
+    );
+    await virsh(["net-define", xml]);
+    await virsh(["net-start", network]);
     share = path.join(work, "share");
     mkdirSync(share, { mode: 0o755 });
     writeFileSync(path.join(share, "hello.txt"), "shared-read-only\n");
@@ -45,6 +61,7 @@ describe("guests side by side on qemu:///system", () => {
       await virsh(["undefine", m.name]).catch(() => undefined);
       removeDomainFiles(m.outs);
     }
+    sweepLibvirtObjects(run);
     removeWorkDir(work);
   });
 
@@ -52,8 +69,15 @@ describe("guests side by side on qemu:///system", () => {
     const init = renderFixtureInit({
       marker: "NIXLAB-SIDE-BOOTED",
       shares: [{ tag: "ro", mountpoint: "/mnt" }],
-      dhcp: true,
-      commands: ['echo "NIXLAB-SHARE $(cat /mnt/hello.txt)"'],
+      commands: [
+        'echo "NIXLAB-SHARE $(cat /mnt/hello.txt)"',
+        "ip link set eth0 up",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
+        'printf \'#!/bin/sh\\n[ "$1" = bound ] && ip addr add "$ip/${mask:-24}" dev "$interface" && echo "NIXLAB-IP $ip"\\nexit 0\\n\' > /bin/lease',
+        "chmod +x /bin/lease",
+        // Until it has a lease: three guests under TCG on a busy host can miss an answer or two.
+        "until udhcpc -i eth0 -n -q -t 10 -T 3 -s /bin/lease; do sleep 1; done",
+      ],
       poweroff: false,
     });
     const initrd = await buildFixtureInitramfs(work, testKernel(), init);
@@ -69,7 +93,7 @@ describe("guests side by side on qemu:///system", () => {
             vcpus: 1,
             memoryMiB: 256,
             boot: { kernel: testKernel().vmlinuz, initrd, cmdline: "console=ttyS0 panic=-1 no_timer_check" },
-            networkInterfaces: [{ network: "default" }],
+            networkInterfaces: [{ network }],
             filesystems: [{ source: share, tag: "ro", readOnly: true }],
             ipTimeoutSeconds: 240,
             shutdownTimeoutSeconds: 0,

@@ -293,7 +293,7 @@ async function noopVersusFloor(
   const floorMs = median(floor);
   rows.push({
     section: "2",
-    what: `engine floor: no-op up, ${n} no-op resources + components`,
+    what: `engine floor: no-op up, the ${n}-guest tree of no-op resources`,
     value: fmtS(floorMs),
   });
   rows.push({

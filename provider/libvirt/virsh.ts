@@ -58,7 +58,7 @@ export function isAlreadyDone(args: readonly string[], result: RunResult): boole
 export interface VirshOptions {
   /** Per-call timeout; a hung connection (ssh) must not hang the deployment. */
   timeoutMs?: number;
-  /** How long transient failures are retried before the call fails (default 60 s). */
+  /** How long transient failures are retried before the call fails (default 2 minutes: a libvirtd restarting on a loaded host re-probes QEMU first). */
   retryForMs?: number;
   /** Called before each retry (progress for the engine). */
   onRetry?: (message: string) => void;
@@ -95,7 +95,7 @@ export class Virsh {
     args: readonly string[],
     input?: string,
   ): Promise<{ result: RunResult; retried: boolean }> {
-    const deadline = Date.now() + (this.opts.retryForMs ?? 60_000);
+    const deadline = Date.now() + (this.opts.retryForMs ?? 120_000);
     let delay = 250;
     let retried = false;
     for (;;) {

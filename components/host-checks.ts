@@ -7,6 +7,7 @@ import { readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { defaultDhcpRange } from "../provider/libvirt/network";
 import { isNotFound, virshArgs } from "../provider/libvirt/virsh";
+import { commandScript } from "../provider/libvirt/virsh-batch";
 import { type GuestConfig, type LabConfig, needsPool } from "./lab-config";
 import {
   foreignDomain,
@@ -208,31 +209,39 @@ interface Names {
   pools: string[];
 }
 
+const listCommands = [
+  ["list", "--all", "--name"],
+  ["list", "--name"],
+  ["net-list", "--all", "--name"],
+  ["pool-list", "--all", "--name"],
+] as const;
+
 async function listNames(uri: string, fx: HostEffects): Promise<Names | { unreachable: string }> {
-  const lines = (s: string) =>
-    s
+  const lines = (s: string | undefined) =>
+    (s ?? "")
       .split("\n")
       .map((l) => l.trim())
       .filter(Boolean);
-  // One call first: an unreachable libvirt fails once, not four times (each may wait for ssh).
-  const domains = await fx.virsh(uri, ["list", "--all", "--name"]);
+  const names = (out: readonly (string | undefined)[]): Names => ({
+    domains: lines(out[0]),
+    running: lines(out[1]),
+    networks: lines(out[2]),
+    pools: lines(out[3]),
+  });
+  // All four lists in one virsh process: one connection (over ssh, one login) instead of four.
+  const script = commandScript(listCommands);
+  const all = await fx.virsh(uri, [script.text]);
+  const outs = script.outputs(all.stdout);
+  if (all.exitCode === 0 && !/^error:/m.test(all.stderr) && outs.every((o) => o !== undefined))
+    return names(outs);
+  // Something failed: one call first, so an unreachable libvirt is reported once, then each list
+  // on its own to say which failed.
+  const domains = await fx.virsh(uri, [...listCommands[0]]);
   if (domains.exitCode !== 0) return { unreachable: lastLine(domains.stderr) };
-  const rest = await Promise.all(
-    [
-      ["list", "--name"],
-      ["net-list", "--all", "--name"],
-      ["pool-list", "--all", "--name"],
-    ].map((a) => fx.virsh(uri, a)),
-  );
+  const rest = await Promise.all(listCommands.slice(1).map((a) => fx.virsh(uri, [...a])));
   const failed = rest.find((r) => r.exitCode !== 0);
   if (failed) return { unreachable: lastLine(failed.stderr) };
-  const [running, networks, pools] = rest.map((r) => lines(r.stdout));
-  return {
-    domains: lines(domains.stdout),
-    running: running ?? [],
-    networks: networks ?? [],
-    pools: pools ?? [],
-  };
+  return names([domains.stdout, ...rest.map((r) => r.stdout)]);
 }
 
 /**
@@ -267,10 +276,15 @@ async function checkNames(
       .filter((n) => names.domains.includes(n))
       .map((name) => ({ i, name })),
   );
-  const dumps = await Promise.all(domains.map(({ name }) => dump(cfg.uri, fx, ["dumpxml", name])));
-  domains.forEach(({ i, name }, k) => {
+  for (const { name } of domains)
+    if (recorded("domain", name) && names.running.includes(name)) ourRunning.add(name);
+  // Only a name this stack did not record needs its XML read to see whose it is (a no-op up of a
+  // lab reads none).
+  const unknown = domains.filter(({ name }) => !recorded("domain", name));
+  const dumps = await Promise.all(unknown.map(({ name }) => dump(cfg.uri, fx, ["dumpxml", name])));
+  unknown.forEach(({ i, name }, k) => {
     const d = dumps[k] ?? {};
-    const why = "xml" in d ? foreignDomain(d.xml, ours, recorded("domain", name)) : d.why;
+    const why = "xml" in d ? foreignDomain(d.xml, ours) : d.why;
     if (why !== undefined)
       problem(["guests", i, "name"], `a libvirt domain named ${name} already exists ${on} and ${why}`);
     else if ("xml" in d && names.running.includes(name)) ourRunning.add(name);
@@ -283,10 +297,10 @@ async function checkNames(
         ["network", "name"],
         `there is no libvirt network named ${net.name} ${on} (give network.address to have nixlab create it)`,
       );
-  } else if (names.networks.includes(net.name)) {
+  } else if (names.networks.includes(net.name) && !recorded("network", net.name)) {
     const wanted = { address: net.address, dhcp: net.dhcp ?? defaultDhcpRange(net.address) };
     const d = await dump(cfg.uri, fx, ["net-dumpxml", net.name]);
-    const why = "xml" in d ? foreignNetwork(d.xml, wanted, recorded("network", net.name)) : d.why;
+    const why = "xml" in d ? foreignNetwork(d.xml, wanted) : d.why;
     if (why !== undefined)
       problem(["network", "name"], `a libvirt network named ${net.name} already exists ${on} and ${why}`);
   }
@@ -298,11 +312,13 @@ async function checkNames(
       if (!names.pools.includes(pool.name))
         problem(["pool", "name"], `there is no libvirt storage pool named ${pool.name} ${on} to adopt`);
     } else if (names.pools.includes(pool.name)) {
+      // What this stack recorded is its own: nothing to read.
+      if (recorded("pool", pool.name)) return ourRunning;
       const d = await dump(cfg.uri, fx, ["pool-dumpxml", pool.name]);
       // An inactive pool lists no volumes (the provider counts it as empty too).
       const vols = await fx.virsh(cfg.uri, ["vol-list", pool.name]);
       const count = vols.exitCode === 0 ? vols.stdout.split("\n").filter((l) => l.trim()).length : 0;
-      const why = "xml" in d ? foreignPool(d.xml, pool.path, count, recorded("pool", pool.name)) : d.why;
+      const why = "xml" in d ? foreignPool(d.xml, pool.path, count) : d.why;
       if (why !== undefined)
         problem(
           ["pool", "name"],

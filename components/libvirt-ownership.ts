@@ -71,8 +71,7 @@ export function urnStack(urn: string): StackId | undefined {
 }
 
 /** Why an existing domain is not this stack's, or undefined when it is. */
-export function foreignDomain(xml: string, ours: StackId, recorded: boolean): string | undefined {
-  if (recorded) return undefined;
+export function foreignDomain(xml: string, ours: StackId): string | undefined {
   const urn = recordedUrn(xml);
   const owner = urn === undefined ? undefined : urnStack(urn);
   if (owner && owner.stack === ours.stack && owner.project === ours.project) return undefined;
@@ -85,9 +84,7 @@ export function foreignDomain(xml: string, ours: StackId, recorded: boolean): st
 export function foreignNetwork(
   xml: string,
   wanted: { address: string; dhcp: { start: string; end: string } },
-  recorded: boolean,
 ): string | undefined {
-  if (recorded) return undefined;
   const live = parseNetworkXml(xml);
   const same =
     live.address === wanted.address &&
@@ -103,9 +100,7 @@ export function foreignPool(
   xml: string,
   wantedPath: string,
   volumes: number,
-  recorded: boolean,
 ): string | undefined {
-  if (recorded) return undefined;
   const live = parsePoolXml(xml);
   if (live.targetPath !== wantedPath) return `is not this stack's (its directory is ${live.targetPath})`;
   if (volumes > 0) return `is not this stack's (it holds ${volumes} volume(s))`;

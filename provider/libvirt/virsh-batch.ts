@@ -19,6 +19,36 @@ export const scriptable = (command: readonly string[]): boolean =>
 const chunkSize = 64;
 
 /**
+ * One virsh command string for several plain-token commands (see `scriptable`), each followed by
+ * an `echo` of a random marker; `outputs` cuts a run's stdout back into each command's text
+ * (undefined for a command virsh never reached).
+ */
+export function commandScript(commands: readonly (readonly string[])[]): {
+  text: string;
+  outputs: (stdout: string) => (string | undefined)[];
+} {
+  const marker = `nixlab-${randomBytes(8).toString("hex")}`;
+  const text = commands.map((c, k) => `${c.join(" ")} ; echo ${marker}-${k}-end`).join(" ; ");
+  return {
+    text,
+    outputs(stdout) {
+      let rest = stdout;
+      return commands.map((_, k) => {
+        const end = `${marker}-${k}-end`;
+        const at = rest.indexOf(end);
+        if (at < 0) {
+          rest = "";
+          return undefined;
+        }
+        const t = rest.slice(0, at);
+        rest = rest.slice(at + end.length);
+        return t;
+      });
+    },
+  };
+}
+
+/**
  * Each command's stdout (null when it printed nothing: failed, or had nothing to say). Read-only
  * commands and refreshes only: a transient failure retries the whole string (Virsh.attempt).
  */
@@ -44,19 +74,13 @@ export async function virshEach(
       out[i] = r.exitCode === 0 && r.stdout.trim() !== "" ? r.stdout : null;
       continue;
     }
-    const marker = `nixlab-${randomBytes(8).toString("hex")}`;
-    const script = part
-      .map((i, k) => `${(commands[i] as readonly string[]).join(" ")} ; echo ${marker}-${k}-end`)
-      .join(" ; ");
-    const r = await v.attempt([script]);
-    let rest = r.stdout;
+    const script = commandScript(part.map((i) => commands[i] as readonly string[]));
+    const r = await v.attempt([script.text]);
+    const texts = script.outputs(r.stdout);
     part.forEach((i, k) => {
-      const end = `${marker}-${k}-end`;
-      const at = rest.indexOf(end);
-      if (at < 0) return; // virsh stopped before this command (connection lost): ask again alone
-      const text = rest.slice(0, at);
-      rest = rest.slice(at + end.length);
-      out[i] = text.trim() === "" ? null : text;
+      const text = texts[k];
+      // undefined: virsh stopped before this command (connection lost); the caller asks alone.
+      out[i] = text === undefined || text.trim() === "" ? null : text;
     });
   }
   return out;

@@ -3,7 +3,7 @@
 // loopback sshd standing in for a remote libvirt host.
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { checkHost, parseMeminfo, parseNodeMemStats } from "../../components/host-checks";
+import { checkHost, hostEffects, parseMeminfo, parseNodeMemStats } from "../../components/host-checks";
 import { labConfig } from "../../components/lab-config";
 import { type RecordedObject, recordedObjects } from "../../components/libvirt-ownership";
 import { nixlabXmlns } from "../../provider/libvirt/domain-xml";
@@ -172,6 +172,62 @@ describe("host checks", () => {
     expect((await checkHost(cfg, { ...ours, stack: "other-stack" })).problems).toContain(
       `nixlab:lab.guests[2].name: a libvirt domain named ${run}mine already exists on qemu:///system and belongs to stack ${ours.stack} of project nixlab`,
     );
+  });
+
+  test("a lab whose objects this stack recorded costs one virsh process: the lists, no XML read", async () => {
+    const calls: string[][] = [];
+    const counting = {
+      ...hostEffects,
+      virsh: (uri: string, args: readonly string[]) => {
+        calls.push([...args]);
+        return hostEffects.virsh(uri, args);
+      },
+    };
+    const raw = {
+      network: { name: `${run}net`, address: "192.168.231.1/24" },
+      pool: { name: `${run}pool`, path: poolDir },
+      guests: [demo(`${run}mine`, { drives: [{ name: "d", size: "1G" }] }), demo(`${run}foreign`)],
+    };
+    const cfg = config(raw);
+    const recorded: RecordedObject[] = [
+      { kind: "network", uri: systemUri, name: `${run}net` },
+      { kind: "pool", uri: systemUri, name: `${run}pool` },
+      { kind: "domain", uri: systemUri, name: `${run}mine` },
+      { kind: "domain", uri: systemUri, name: `${run}foreign` },
+    ];
+    const report = await checkHost(cfg, { ...ours, recorded }, counting);
+    expect(report.problems).toEqual([]);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.[0]).toMatch(/^list --all --name ; echo .* ; pool-list --all --name ; echo \S+$/);
+    // The running guest of this stack is still known as running: its memory is not asked for again.
+    const asked = (m: number) =>
+      checkHost(
+        config({
+          ...raw,
+          guests: [demo(`${run}mine`, { memoryMiB: m, drives: [{ name: "d", size: "1G" }] })],
+        }),
+        { ...ours, recorded },
+        counting,
+      );
+    expect((await asked(memory().availableMiB + 64)).warnings).toEqual([]);
+    // A guest that is not running yet does need it.
+    expect(
+      (
+        await checkHost(
+          config({
+            ...raw,
+            guests: [
+              demo(`${run}foreign`, {
+                memoryMiB: memory().availableMiB + 64,
+                drives: [{ name: "d", size: "1G" }],
+              }),
+            ],
+          }),
+          { ...ours, recorded },
+          counting,
+        )
+      ).warnings,
+    ).toHaveLength(1);
   });
 
   test("what an interrupted create of this lab would leave is not a collision (the provider takes it over)", async () => {

@@ -1,6 +1,13 @@
 // Running external tools (nix, ssh, virsh, qemu-img): always an argument array, never a shell.
 // Behind an interface so that pure logic can be unit-tested with a recording fake.
-import { execa } from "execa";
+// execa is an ES module: loading it costs ~90 ms, paid by every program and provider start that
+// runs no command at all (a no-op up's program), so it is loaded on the first command.
+// (require, not import(): jest's CommonJS loader runs the compiled sources without ES modules.)
+let execaModule: typeof import("execa") | undefined;
+const loadExeca = (): typeof import("execa") => {
+  execaModule ??= require("execa") as typeof import("execa");
+  return execaModule;
+};
 
 export interface RunOptions {
   env?: Record<string, string | undefined>;
@@ -53,6 +60,7 @@ function byLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): 
 
 export const execaRunner: Runner = async (cmd, args, opts = {}) => {
   const streamed = opts.onStderrLine !== undefined;
+  const { execa } = loadExeca();
   const child = execa(cmd, args, {
     reject: false,
     env: opts.env ?? {},

@@ -96,11 +96,7 @@ export function foreignNetwork(
 }
 
 /** Why an existing pool is not this stack's to create, or undefined when it is. */
-export function foreignPool(
-  xml: string,
-  wantedPath: string,
-  volumes: number,
-): string | undefined {
+export function foreignPool(xml: string, wantedPath: string, volumes: number): string | undefined {
   const live = parsePoolXml(xml);
   if (live.targetPath !== wantedPath) return `is not this stack's (its directory is ${live.targetPath})`;
   if (volumes > 0) return `is not this stack's (it holds ${volumes} volume(s))`;

@@ -43,7 +43,7 @@ async function main(): Promise<void> {
         noopRounds: 3,
         engine: engineSettings,
         compareEngineDefaults: process.env.BENCH_SCALE_DEFAULTS !== "0",
-        unpackedSizes: (process.env.BENCH_SCALE_UNPACKED ?? "1,16").split(",").filter(Boolean).map(Number),
+        packedSizes: (process.env.BENCH_SCALE_PACKED ?? "1,16").split(",").filter(Boolean).map(Number),
       }),
     );
     await section("closures", () => closuresSection(rows, { engine: engineSettings }));

@@ -24,6 +24,7 @@ export function cacheDir(): string {
 }
 
 export interface HostCachedKernel {
+  /** The kernel guests boot: the unpacked ELF `vmlinux` when the set-up made one, else `vmlinuz`. */
   bzImage: string;
   /** The folder holding lib/modules/<version>: shared as the `modules` tag. */
   modulesDir: string;
@@ -40,8 +41,9 @@ export function hostCachedKernel(): HostCachedKernel {
     throw new Error(`no cached test kernel at ${current}: run scripts/setup-host (npm run setup)`);
   }
   const dir = realpathSync(current);
+  const unpacked = path.join(dir, "vmlinux");
   return {
-    bzImage: path.join(dir, "vmlinuz"),
+    bzImage: existsSync(unpacked) ? unpacked : path.join(dir, "vmlinuz"),
     modulesDir: path.join(dir, "lib", "modules"),
     bootModules: path.join(dir, "boot-modules"),
     busyboxDir: realpathSync(path.join(cacheDir(), "busybox")),

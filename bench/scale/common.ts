@@ -1,6 +1,6 @@
 // Shared pieces of the scale benchmark (bench/scale.ts): names, scratch space, the engine runner,
 // spies on PATH, a peak-memory sampler, leak checks and the result table.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -368,26 +368,6 @@ export function guestCpuSeconds(prefix: string): number {
     }
   }
   return ticks / hz;
-}
-
-/**
- * The kernel of a bzImage as the ELF vmlinux it unpacks to (xz payload, as Debian's), when that
- * ELF has a PVH entry point (QEMU then boots it directly: no firmware real-mode set-up and no
- * decompression, which under TCG is most of a small guest's boot). Undefined otherwise.
- */
-export function uncompressedKernel(bzImage: string, dir: string): string | undefined {
-  const data = readFileSync(bzImage);
-  const at = data.indexOf(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]));
-  if (at < 0) return undefined;
-  // xz stops at the end of its stream and complains about what follows: the output is whole.
-  const r = spawnSync("xz", ["-dc", "-q"], { input: data.subarray(at), maxBuffer: 1024 ** 3 });
-  const elf = r.stdout as Buffer | null;
-  if (!elf || elf.length < 4 || elf.subarray(0, 4).toString("latin1") !== "\x7fELF") return undefined;
-  const out = path.join(dir, "vmlinux");
-  writeFileSync(out, elf, { mode: 0o644 });
-  // Note type 18 (XEN_ELFNOTE_PHYS32_ENTRY) is the PVH entry point.
-  const notes = spawnSync("readelf", ["-n", out], { encoding: "utf8" }).stdout ?? "";
-  return /0x00000012/.test(notes) ? out : undefined;
 }
 
 /**

@@ -69,9 +69,12 @@
         for dev in /sys/class/net/e*; do
           dev=''${dev##*/}
           ip link set "$dev" up
+          # A discover sent before the link is up is lost, and the next one is a pause away: wait
+          # (at most 2 s) for the carrier, then ask every second.
+          i=0; while [ "$(cat /sys/class/net/$dev/operstate)" != up ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i + 1)); done
           printf '#!/bin/sh\n[ "$1" = bound ] && ip addr add "$ip/''${mask:-24}" dev "$interface" && echo "NIXLAB-DEMO-IP $ip"\nexit 0\n' > /bin/lease
           chmod +x /bin/lease
-          udhcpc -i "$dev" -t 30 -T 2 -s /bin/lease -b -p /run-udhcpc.pid
+          udhcpc -i "$dev" -t 60 -T 1 -s /bin/lease -b -p /run-udhcpc.pid
         done
 
         # SSH: dropbear finds its libraries where Debian keeps them; root's keys come from the

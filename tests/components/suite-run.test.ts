@@ -163,7 +163,7 @@ describe("Lab and suite runs", () => {
     const connection = inputs.connection as Record<string, unknown>;
     expect(Object.values(connection)).toContain(specialSecretSig);
     expect(connection.value).toEqual({ host: "192.168.122.50", user: "root", privateKey: key });
-    expect(inputs.kernel).toMatch(/\/kernel\/linux-image-[^/]+\/vmlinuz$/);
+    expect(inputs.kernel).toMatch(/\/kernel\/linux-image-[^/]+\/vmlinu[zx]$/);
     expect(byType("nixlab:components:SuiteRun")).toHaveLength(1);
   });
 

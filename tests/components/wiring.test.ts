@@ -148,7 +148,7 @@ describe("Lab", () => {
       boot: { kernel: string };
       memoryMiB: number;
     };
-    expect(domain.boot.kernel).toMatch(/\/kernel\/linux-image-[^/]+\/vmlinuz$/);
+    expect(domain.boot.kernel).toMatch(/\/kernel\/linux-image-[^/]+\/vmlinu[zx]$/);
     expect(domain.memoryMiB).toBe(512);
   });
 

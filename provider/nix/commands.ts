@@ -168,33 +168,25 @@ export function parseBuildTargets(stdout: string, count: number): BuildTarget[] 
   return parsed.map((e) => ({ drvPath: e.drvPath, outputs: [...new Set(e.outputs)].sort() }));
 }
 
+/** `nix build` of one installable with machine-readable progress on stderr and a GC root at `outLink`. */
+const buildOf = (t: FlakeTarget, outLink: string, what: string): string[] => [
+  "build",
+  "--json",
+  "--log-format",
+  "internal-json",
+  "--out-link",
+  outLink,
+  ...commonArgs(t),
+  what,
+];
+
 /** Builds a derivation already evaluated: `DRV^outputs`, with progress and a GC root as buildArgs. */
-export function buildDrvArgs(t: FlakeTarget, drvPath: string, outputs: string[], outLink: string): string[] {
-  return [
-    "build",
-    "--json",
-    "--log-format",
-    "internal-json",
-    "--out-link",
-    outLink,
-    ...commonArgs(t),
-    `${drvPath}^${outputs.join(",")}`,
-  ];
-}
+export const buildDrvArgs = (t: FlakeTarget, drvPath: string, outputs: string[], outLink: string): string[] =>
+  buildOf(t, outLink, `${drvPath}^${outputs.join(",")}`);
 
 /** Builds with machine-readable progress on stderr and a GC root at `outLink`. */
-export function buildArgs(t: FlakeTarget, outLink: string): string[] {
-  return [
-    "build",
-    "--json",
-    "--log-format",
-    "internal-json",
-    "--out-link",
-    outLink,
-    ...commonArgs(t),
-    buildInstallable(t),
-  ];
-}
+export const buildArgs = (t: FlakeTarget, outLink: string): string[] =>
+  buildOf(t, outLink, buildInstallable(t));
 
 export function pathInfoArgs(
   paths: string[],

@@ -7,56 +7,22 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { specialSecretSig } from "@pulumi/pulumi/runtime/rpc";
+import { fakeToplevel, mockPulumi, settle, value } from "../support/mocks";
 
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-}
-const registered: Registered[] = [];
 const fakeOut = mkdtempSync(path.join(tmpdir(), "nixlab-suite-wiring-"));
 process.env.NIXLAB_STATE_DIR = path.join(fakeOut, "state");
 
 // A "built" imageless toplevel (the demo fixture's shape).
-const toplevel = path.join(fakeOut, "toplevel");
-mkdirSync(toplevel);
-writeFileSync(
-  path.join(toplevel, "boot.json"),
-  JSON.stringify({
-    version: 1,
-    toplevel,
-    init: `${toplevel}/init`,
-    initrd: `${toplevel}/initrd`,
-    kernelParams: ["root=tmpfs"],
-    cmdline: `root=tmpfs init=${toplevel}/init`,
-    systemName: "nixlab-demo",
-    nixosVersion: "none",
-    virtiofs: [
-      { tag: "modules", mountPoint: "/lib/modules" },
-      { tag: "store", mountPoint: "/nix/store" },
-    ],
-  }),
-);
+const toplevel = fakeToplevel(path.join(fakeOut, "toplevel"));
 
-pulumi.runtime.setMocks(
-  {
-    newResource(args) {
-      registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-      const extra: Record<string, unknown> = {};
-      if (args.type === "nixlab:nix:Build") extra.outPath = toplevel;
-      if (args.type === "nixlab:libvirt:Domain") {
-        extra.ipAddress = "192.168.122.50";
-        extra.uuid = `uuid-${String(args.inputs.name)}`;
-        extra.consoleLogPath = "/var/log/console.log";
-      }
-      return { id: `${args.name}-id`, state: { ...args.inputs, ...extra } };
-    },
-    call: (args) => args.inputs,
-  },
-  "nixlab",
-  "lab-stack",
-  false,
-);
+const { registered, byType } = mockPulumi("lab-stack", {
+  "nixlab:nix:Build": () => ({ outPath: toplevel }),
+  "nixlab:libvirt:Domain": (inputs) => ({
+    ipAddress: "192.168.122.50",
+    uuid: `uuid-${String(inputs.name)}`,
+    consoleLogPath: "/var/log/console.log",
+  }),
+});
 
 import { Lab } from "../../components/lab";
 import { projectDir } from "../../components/suite-run";
@@ -64,9 +30,6 @@ import { suiteRunConfig } from "../../components/suite-run-config";
 import { ConfigError, validate } from "../../components/validate";
 import { repoRoot } from "../support/paths";
 
-const value = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
-const byType = (type: string) => registered.filter((r) => r.type === type);
-const settle = () => new Promise((r) => setTimeout(r, 50));
 /** A real key pair (the stack config accepts only whole public keys). */
 function keyPair(type: string, bits?: number): { key: string; pub: string } {
   const dir = mkdtempSync(path.join(tmpdir(), "nixlab-suite-keys-"));

@@ -1,80 +1,52 @@
 // Component wiring with Pulumi's mocks: which resources a Lab, an ImagelessGuest, a LibvirtGuest
 // and a ControllerHost register, and with what inputs. (The real engine runs them in tests/engine.)
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { fakeBootJson, fakeToplevel, mockPulumi, settle, value, volumeOutputs } from "../support/mocks";
 
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-}
-const registered: Registered[] = [];
 const fakeOut = mkdtempSync(path.join(tmpdir(), "nixlab-wiring-"));
 const stateDir = path.join(fakeOut, "state");
 process.env.NIXLAB_STATE_DIR = stateDir;
 
 // A "built" imageless toplevel with a boot.json that also asks for a share tag "linux".
 const toplevel = path.join(fakeOut, "toplevel");
-mkdirSync(toplevel);
-writeFileSync(
-  path.join(toplevel, "boot.json"),
-  JSON.stringify({
-    version: 1,
-    toplevel,
-    init: `${toplevel}/init`,
-    initrd: "/nix/store/00000000000000000000000000000000-initrd/initrd",
-    kernelParams: ["root=tmpfs", `init=${toplevel}/init`],
-    cmdline: `root=tmpfs init=${toplevel}/init`,
-    systemName: "guest",
-    nixosVersion: "25.11",
-    virtiofs: [
-      { tag: "modules", mountPoint: "/lib/modules" },
-      { tag: "store", mountPoint: "/nix/store" },
-      { tag: "linux", mountPoint: "/src/linux" },
-    ],
-  }),
-);
+const guestBoot = fakeBootJson(toplevel, {
+  initrd: "/nix/store/00000000000000000000000000000000-initrd/initrd",
+  kernelParams: ["root=tmpfs", `init=${toplevel}/init`],
+  systemName: "guest",
+  nixosVersion: "25.11",
+  virtiofs: [
+    { tag: "modules", mountPoint: "/lib/modules" },
+    { tag: "store", mountPoint: "/nix/store" },
+    { tag: "linux", mountPoint: "/src/linux" },
+  ],
+});
+fakeToplevel(toplevel, guestBoot);
 
 // The demo fixture's toplevel: store and modules only.
-const demoToplevel = path.join(fakeOut, "demo-toplevel");
-mkdirSync(demoToplevel);
-const demoBoot = JSON.parse(readFileSync(path.join(toplevel, "boot.json"), "utf8"));
-demoBoot.virtiofs = demoBoot.virtiofs.filter((v: { tag: string }) => v.tag !== "linux");
-writeFileSync(path.join(demoToplevel, "boot.json"), JSON.stringify(demoBoot));
+const demoToplevel = fakeToplevel(path.join(fakeOut, "demo-toplevel"), {
+  ...guestBoot,
+  virtiofs: guestBoot.virtiofs.filter((v) => v.tag !== "linux"),
+});
 
-pulumi.runtime.setMocks(
-  {
-    newResource(args) {
-      registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-      const extra: Record<string, unknown> = {};
-      if (args.type === "nixlab:nix:Build") {
-        extra.outPath = String(args.inputs.flake).endsWith("/demo-closure") ? demoToplevel : toplevel;
-      }
-      if (args.type === "nixlab:libvirt:Domain") {
-        extra.ipAddress = "192.168.122.50";
-        extra.consoleLogPath = `/var/log/libvirt/qemu/${String(args.inputs.name)}-console.log`;
-      }
-      if (args.type === "nixlab:libvirt:Volume") extra.name = args.inputs.name ?? `base-${args.name}`;
-      return { id: `${args.name}-id`, state: { ...args.inputs, ...extra } };
-    },
-    call: (args) => args.inputs,
-  },
-  "nixlab",
-  "test",
-  false,
-);
+const { registered, byType } = mockPulumi("test", {
+  "nixlab:nix:Build": (inputs) => ({
+    outPath: String(inputs.flake).endsWith("/demo-closure") ? demoToplevel : toplevel,
+  }),
+  "nixlab:libvirt:Domain": (inputs) => ({
+    ipAddress: "192.168.122.50",
+    consoleLogPath: `/var/log/libvirt/qemu/${String(inputs.name)}-console.log`,
+  }),
+  "nixlab:libvirt:Volume": volumeOutputs,
+});
 
 import { ControllerHost, ImagelessGuest, Lab, NixosClosure } from "../../components";
 import { virtiofsSources } from "../../components/imageless-guest";
 import { ConfigError } from "../../components/validate";
 
 jest.setTimeout(30_000);
-
-const value = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
-const byType = (type: string) => registered.filter((r) => r.type === type);
-const settle = () => new Promise((r) => setTimeout(r, 50));
 
 beforeEach(() => {
   registered.length = 0;

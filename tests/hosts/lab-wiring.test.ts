@@ -1,34 +1,24 @@
 // Which resources a Lab on two hosts registers, with Pulumi's mocks (the real engine runs a lab
 // on two hosts in two-hosts.test.ts; NixOS libvirt images cannot be built here, so their wiring
 // is shown this way). The host checks are real: a loopback sshd stands in for the far host.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { fakeBootJson, fakeToplevel, mockPulumi, settle, value, volumeOutputs } from "../support/mocks";
 import { type LoopbackSshd, startSshd } from "../support/sshd";
 import { makeWorkDir, removeWorkDir } from "../support/workdir";
 
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-}
-const registered: Registered[] = [];
 const fakeOut = mkdtempSync(path.join(tmpdir(), "nixlab-hosts-wiring-"));
 process.env.NIXLAB_STATE_DIR = path.join(fakeOut, "state");
 const toplevel = path.join(fakeOut, "toplevel");
-mkdirSync(toplevel);
-writeFileSync(
-  path.join(toplevel, "boot.json"),
-  JSON.stringify({
-    version: 1,
-    toplevel,
-    init: `${toplevel}/init`,
+fakeToplevel(
+  toplevel,
+  fakeBootJson(toplevel, {
     initrd: "/nix/store/00000000000000000000000000000000-initrd/initrd",
     kernelParams: [`init=${toplevel}/init`],
     cmdline: `init=${toplevel}/init`,
     systemName: "demo",
-    nixosVersion: "none",
     virtiofs: [
       { tag: "store", mountPoint: "/nix/store" },
       { tag: "modules", mountPoint: "/lib/modules" },
@@ -36,24 +26,12 @@ writeFileSync(
   }),
 );
 
-pulumi.runtime.setMocks(
-  {
-    newResource(args) {
-      registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-      const extra: Record<string, unknown> = {};
-      if (args.type === "nixlab:nix:Build") extra.outPath = toplevel;
-      if (args.type === "nixlab:nix:AddPath")
-        extra.storePath = `/nix/store/${"a".repeat(32)}-${String(args.inputs.name)}`;
-      if (args.type === "nixlab:libvirt:Domain") extra.ipAddress = "192.168.122.9";
-      if (args.type === "nixlab:libvirt:Volume") extra.name = args.inputs.name ?? `base-${args.name}`;
-      return { id: `${args.name}-id`, state: { ...args.inputs, ...extra } };
-    },
-    call: (args) => args.inputs,
-  },
-  "nixlab",
-  "test",
-  false,
-);
+const { registered, byType } = mockPulumi("test", {
+  "nixlab:nix:Build": () => ({ outPath: toplevel }),
+  "nixlab:nix:AddPath": (inputs) => ({ storePath: `/nix/store/${"a".repeat(32)}-${String(inputs.name)}` }),
+  "nixlab:libvirt:Domain": () => ({ ipAddress: "192.168.122.9" }),
+  "nixlab:libvirt:Volume": volumeOutputs,
+});
 
 import { ControllerHost } from "../../components/controller-host";
 import { ImagelessGuest } from "../../components/imageless-guest";
@@ -61,8 +39,6 @@ import { Lab } from "../../components/lab";
 import { NixosClosure } from "../../components/nixos-closure";
 
 jest.setTimeout(120_000);
-const value = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
-const byType = (type: string) => registered.filter((r) => r.type === type);
 /** A secret input as the mocks see it: wrapped (once or more) with Pulumi's secret signature. */
 const unsecret = (v: unknown): unknown => {
   const o = v as Record<string, unknown> | undefined;
@@ -131,7 +107,7 @@ describe("a Lab on two hosts (mocks)", () => {
     // lv-1 (2048 MiB) fills "here"; lv-2 and the small guests go to "far".
     expect(hosts).toEqual({ "lv-1": "here", "lv-2": "far", "im-1": "far", "im-2": "far" });
     await value(lab.guests["im-2"]?.ipAddress ?? pulumi.output(""));
-    await new Promise((r) => setTimeout(r, 100));
+    await settle(100);
 
     const pools = byType("nixlab:libvirt:Pool").map((p) => p.inputs);
     expect(pools).toEqual([
@@ -231,7 +207,7 @@ describe("a Lab on two hosts (mocks)", () => {
       kernel: { flake: "path:/srv/nixlab", attribute: "packages.x86_64-linux.kernel" },
     });
     await value(guest.ipAddress);
-    await new Promise((r) => setTimeout(r, 100));
+    await settle(100);
     const copies = byType("nixlab:nix:Copy").map((c) => [c.name, c.inputs.to]);
     expect(copies).toEqual([
       ["ctl-closure", "ssh-ng://root@10.0.0.9"],

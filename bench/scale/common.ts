@@ -116,7 +116,6 @@ export function engineEnv(dir: string, extra: Record<string, string>, pathPrepen
     ...nixEnv(),
     PATH: [
       ...pathPrepend,
-      path.join(repoRoot, "scripts", "engine-bin"),
       pulumiBinDir(),
       process.env.PATH,
     ].join(":"),

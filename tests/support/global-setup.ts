@@ -20,7 +20,7 @@ export default function globalSetup(): void {
   for (const cmd of ["nix", "virsh", "qemu-system-x86_64", "qemu-img", "ssh", "ssh-keygen"]) {
     requireCommand(cmd, setupHint);
   }
-  for (const bin of ["pulumi", "pulumi-language-nodejs"]) {
+  for (const bin of ["pulumi", "pulumi-language-nodejs", "pulumi-language-nodejs-go"]) {
     if (!existsSync(path.join(pulumiBinDir(), bin)))
       throw new Error(`no ${bin} in ${pulumiBinDir()}: ${setupHint}`);
   }

@@ -99,6 +99,8 @@ describe("the demo commands and the README's Quick start", () => {
     expect(readFileSync(passphraseFile, "utf8").trim().length).toBeGreaterThanOrEqual(32);
 
     expect(out).toMatch(/\+ 7 created/);
+    // One language host, the one beside the CLI and on PATH: the engine has nothing to warn about.
+    expect(out).not.toMatch(/using pulumi-language-nodejs from/);
     const printed = new RegExp(`guest ${demoGuest}\\n  ipAddress +(192\\.168\\.122\\.\\d+)`).exec(out);
     if (!printed) throw new Error(`no address printed for ${demoGuest}:\n${out}`);
     const consoleLog = /consoleLog +(\S+)/.exec(out.slice(printed.index))?.[1] ?? "";

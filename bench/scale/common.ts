@@ -114,11 +114,7 @@ export function engineEnv(dir: string, extra: Record<string, string>, pathPrepen
   return {
     ...process.env,
     ...nixEnv(),
-    PATH: [
-      ...pathPrepend,
-      pulumiBinDir(),
-      process.env.PATH,
-    ].join(":"),
+    PATH: [...pathPrepend, pulumiBinDir(), process.env.PATH].join(":"),
     PULUMI_HOME: home,
     PULUMI_BACKEND_URL: `file://${state}`,
     PULUMI_CONFIG_PASSPHRASE: "nixlab-bench",

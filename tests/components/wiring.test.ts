@@ -1,6 +1,6 @@
 // Component wiring with Pulumi's mocks: which resources a Lab, an ImagelessGuest, a LibvirtGuest
 // and a ControllerHost register, and with what inputs. (The real engine runs them in tests/engine.)
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -8,6 +8,7 @@ import { fakeBootJson, fakeToplevel, mockPulumi, settle, value, volumeOutputs } 
 
 const fakeOut = mkdtempSync(path.join(tmpdir(), "nixlab-wiring-"));
 const stateDir = path.join(fakeOut, "state");
+afterAll(() => rmSync(fakeOut, { recursive: true, force: true }));
 process.env.NIXLAB_STATE_DIR = stateDir;
 
 // A "built" imageless toplevel with a boot.json that also asks for a share tag "linux".

@@ -3,7 +3,7 @@
 // folders, and the engine's processes of one sandbox. Each finder returns what it found, so a
 // check can print what leaked.
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
@@ -31,16 +31,7 @@ export function libvirtObjects(prefix: string): string[] {
 export const filesIn = (dir: string): string[] =>
   existsSync(dir) ? readdirSync(dir).map((f) => path.join(dir, f)) : [];
 
-/** nix's registrations of roots that point into `dir` (left dangling when a root is removed alone). */
-export function autoRootsInto(dir: string, autoDir = "/nix/var/nix/gcroots/auto"): string[] {
-  return filesIn(autoDir).filter((e) => {
-    try {
-      return readlinkSync(e).startsWith(`${dir}/`);
-    } catch {
-      return false;
-    }
-  });
-}
+export { autoRootsInto } from "../support/workdir";
 
 /** Boot-copy folders of the given domain UUIDs. */
 export const bootCopies = (uuids: readonly string[], bootDir = "/var/lib/libvirt/boot/nixlab"): string[] =>

@@ -1,7 +1,7 @@
 // Which resources a Lab on two hosts registers, with Pulumi's mocks (the real engine runs a lab
 // on two hosts in two-hosts.test.ts; NixOS libvirt images cannot be built here, so their wiring
 // is shown this way). The host checks are real: a loopback sshd stands in for the far host.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -55,6 +55,7 @@ describe("a Lab on two hosts (mocks)", () => {
   afterAll(async () => {
     await sshd?.stop();
     removeWorkDir(work);
+    rmSync(fakeOut, { recursive: true, force: true });
   });
 
   test("per host: pool, network, images; copies of closures and kernel to the far host, shared; ssh inputs", async () => {

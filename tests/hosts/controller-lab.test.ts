@@ -11,7 +11,7 @@ import { prepareActivationFixture } from "../support/nix-fixture";
 import { testPrefix } from "../support/paths";
 import { type PulumiSandbox, pulumiSandbox } from "../support/pulumi";
 import { rootProjectCopy } from "../support/root-project";
-import { type LoopbackSshd, startSshd } from "../support/sshd";
+import { type LoopbackSshd, labHostSsh, startSshd } from "../support/sshd";
 import { makeWorkDir, removeWorkDir } from "../support/workdir";
 
 const stack = `test-${process.pid}-ctl`;
@@ -46,12 +46,7 @@ describe("a controller host in a lab", () => {
       hosts: [
         {
           name: "ctl",
-          ssh: {
-            address: "127.0.0.1",
-            port: sshd.port,
-            user: sshd.user,
-            knownHosts: readFileSync(sshd.knownHostsFile, "utf8"),
-          },
+          ssh: labHostSsh(sshd),
           controller: {
             flake: `path:${fixture.flake}`,
             attribute: "packages.x86_64-linux.a",

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { fakeBootJson, fakeToplevel, mockPulumi, settle, value, volumeOutputs } from "../support/mocks";
-import { type LoopbackSshd, startSshd } from "../support/sshd";
+import { type LoopbackSshd, labHostSsh, startSshd } from "../support/sshd";
 import { makeWorkDir, removeWorkDir } from "../support/workdir";
 
 const fakeOut = mkdtempSync(path.join(tmpdir(), "nixlab-hosts-wiring-"));
@@ -69,12 +69,7 @@ describe("a Lab on two hosts (mocks)", () => {
           { name: "here", capacity: { vcpus: 1, memoryMiB: 2048 } },
           {
             name: "far",
-            ssh: {
-              address: "127.0.0.1",
-              port: sshd.port,
-              user: sshd.user,
-              knownHosts: readFileSync(sshd.knownHostsFile, "utf8"),
-            },
+            ssh: labHostSsh(sshd),
             capacity: { vcpus: 4, memoryMiB: 8192 },
             pool: { path: "/srv/nixlab" },
           },
@@ -168,12 +163,7 @@ describe("a Lab on two hosts (mocks)", () => {
   test("a guest with a suite on an ssh host is refused (its suite run could not reach it)", async () => {
     const far = {
       name: "far",
-      ssh: {
-        address: "127.0.0.1",
-        port: sshd.port,
-        user: sshd.user,
-        knownHosts: readFileSync(sshd.knownHostsFile, "utf8"),
-      },
+      ssh: labHostSsh(sshd),
       capacity: { vcpus: 4, memoryMiB: 8192 },
     };
     const guest = {

@@ -17,7 +17,7 @@ import { sweepLibvirtObjects } from "../support/libvirt-objects";
 import { testPrefix } from "../support/paths";
 import { type PulumiSandbox, pulumiSandbox } from "../support/pulumi";
 import { rootProjectCopy } from "../support/root-project";
-import { type LoopbackSshd, startSshd } from "../support/sshd";
+import { type LoopbackSshd, labHostSsh, startSshd } from "../support/sshd";
 import { makeWorkDir, removeWorkDir } from "../support/workdir";
 
 // Stack names make the per-stack pool names (nixlab-<stack>): these start with testPrefix.
@@ -85,12 +85,7 @@ describe("a lab on two hosts", () => {
     here = { name: "here", capacity: { vcpus: 1, memoryMiB: 256 } };
     far = {
       name: "far",
-      ssh: {
-        address: "127.0.0.1",
-        port: sshd.port,
-        user: sshd.user,
-        knownHosts: readFileSync(sshd.knownHostsFile, "utf8"),
-      },
+      ssh: labHostSsh(sshd),
       // The far host's own store: what the copy writes (see the header).
       nixStore: `ssh-ng://${sshd.user}@127.0.0.1?remote-store=${encodeURIComponent(`local?root=${remoteRoot}`)}`,
       capacity: { vcpus: 2, memoryMiB: 1024 },

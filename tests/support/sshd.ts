@@ -1,6 +1,6 @@
 // A throw-away sshd on loopback: its own port, host key, client key and config. Stands in for a
 // remote host (controller, baremetal) in tests.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import * as path from "node:path";
 import { execa, type ResultPromise } from "execa";
@@ -16,6 +16,14 @@ export interface LoopbackSshd {
   sshArgs: string[];
   stop(): Promise<void>;
 }
+
+/** A Lab host's `ssh` settings that reach this server (the key goes in nixlab:hostKeys). */
+export const labHostSsh = (sshd: LoopbackSshd) => ({
+  address: sshd.host,
+  port: sshd.port,
+  user: sshd.user,
+  knownHosts: readFileSync(sshd.knownHostsFile, "utf8"),
+});
 
 export async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
